@@ -1,0 +1,131 @@
+"""A Prefect process worker in the background (`hotpass worker start --pool P --limit N`).
+
+The worker runs flows in subprocesses of the venv it was started from, so module-path
+entrypoints (`hotpass.orchestration:…`) import from the installed package. State:
+`<home>/worker-<pool>.json` and `worker-<pool>.log`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hotpass.errors import PrefectUnavailable
+from hotpass.prefect_local import process
+
+WORKER_MARKER = ("worker", "start")
+# 2 s polling halves trigger→running time; 1 s locked SQLite (prefect-notes: Workers and runs).
+WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "2"}
+
+
+@dataclass(frozen=True)
+class WorkerHandle:
+    pid: int
+    pool: str
+    name: str
+    home: Path
+    log_path: Path
+    limit: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"pid": self.pid, "pool": self.pool, "name": self.name, "home": str(self.home),
+                "log": str(self.log_path), "limit": self.limit}
+
+
+def _slug(pool: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", pool)
+
+
+def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,
+                 cwd: Path | None = None, timeout: float = 60,
+                 extra_env: dict[str, str] | None = None) -> WorkerHandle:
+    """Start `prefect worker start --pool POOL --type process` and wait until it is online.
+
+    The pool is created (type process) when missing. Flow runs execute in `cwd` (default: the
+    current directory), where relative paths in flow parameters resolve."""
+    home = home.resolve()
+    name = f"hotpass-{_slug(pool)}-{os.getpid()}-{time.monotonic_ns() % 100000}"
+    log_path = home / f"worker-{_slug(pool)}.log"
+    argv = [process.prefect_executable(), "worker", "start", "--pool", pool, "--type", "process",
+            "--name", name]
+    if limit is not None:
+        argv += ["--limit", str(limit)]
+    env = process.child_env(home, api_url, {**WORKER_ENV, **(extra_env or {})})
+    popen = process.spawn(argv, env=env, log_path=log_path, cwd=cwd)
+    handle = WorkerHandle(pid=popen.pid, pool=pool, name=name, home=home, log_path=log_path,
+                          limit=limit)
+    process.write_state(home / f"worker-{_slug(pool)}.json", handle.to_json())
+    try:
+        _wait_online(handle, api_url, popen.poll, timeout)
+    except PrefectUnavailable:
+        stop_worker(handle)
+        raise
+    return handle
+
+
+def _wait_online(handle: WorkerHandle, api_url: str, poll: Any, timeout: float) -> None:
+    from hotpass.prefect_local.client import prefect_client
+
+    deadline = time.monotonic() + timeout
+    with prefect_client(api_url) as client:
+        while time.monotonic() < deadline:
+            if poll() is not None:
+                raise PrefectUnavailable(
+                    f"the worker for pool {handle.pool!r} exited during start-up "
+                    f"(log {handle.log_path}):\n{process.log_tail(handle.log_path)}",
+                    hint="check the log above")
+            if _is_online(client, handle):
+                return
+            time.sleep(0.5)
+    raise PrefectUnavailable(
+        f"the worker for pool {handle.pool!r} was not online after {timeout:.0f}s "
+        f"(log {handle.log_path})", hint="read the worker log")
+
+
+def _is_online(client: Any, handle: WorkerHandle) -> bool:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        workers = client.read_workers_for_work_pool(handle.pool)
+    except ObjectNotFound:
+        return False
+    return any(w.name == handle.name and str(getattr(w.status, "value", w.status)) == "ONLINE"
+               for w in workers)
+
+
+def stop_worker(handle: WorkerHandle) -> bool:
+    """Stop the worker if the recorded PID is still that worker; True if it was stopped."""
+    stopped = process.terminate(handle.pid, WORKER_MARKER, grace=3.0, timeout=20.0)
+    state = home_state_path(handle.home, handle.pool)
+    recorded = process.read_state(state)
+    if recorded is not None and recorded.get("pid") == handle.pid:
+        state.unlink(missing_ok=True)
+    return stopped
+
+
+def home_state_path(home: Path, pool: str) -> Path:
+    return home.resolve() / f"worker-{_slug(pool)}.json"
+
+
+def recorded_workers(home: Path) -> list[WorkerHandle]:
+    """Workers recorded under `home` whose process is still running."""
+    handles = []
+    for path in sorted(home.resolve().glob("worker-*.json")):
+        state = process.read_state(path)
+        if state is None:
+            continue
+        try:
+            handle = WorkerHandle(pid=int(state["pid"]), pool=str(state["pool"]),
+                                  name=str(state["name"]), home=home.resolve(),
+                                  log_path=Path(state["log"]), limit=state.get("limit"))
+        except (KeyError, TypeError, ValueError):
+            continue
+        if process.is_our_process(handle.pid, WORKER_MARKER):
+            handles.append(handle)
+        else:
+            path.unlink(missing_ok=True)
+    return handles
