@@ -1,0 +1,1 @@
+"""Turn DeploymentSpecs into Prefect deployments: build, export, plan, apply, prune."""

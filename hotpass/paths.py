@@ -1,0 +1,16 @@
+"""Where the project's shipped files live (schemas, manifests, sample data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE_DIR.parent
+SCHEMA_DIR = PROJECT_ROOT / "schemas"
+MANIFEST_DIR = PROJECT_ROOT / "prefect"
+PROFILE_DIR = PACKAGE_DIR / "profiles"
+
+
+def schema_path(name: str) -> Path:
+    """`deployment-manifest` → schemas/deployment-manifest.schema.json."""
+    return SCHEMA_DIR / f"{name}.schema.json"
