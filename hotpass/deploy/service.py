@@ -1,0 +1,100 @@
+"""`hotpass deploy`: validate the whole set first, then build, export, plan or apply."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hotpass.errors import EXIT_OK
+from hotpass.fsutil import atomic_write_text
+from hotpass.manifests import DeploymentSpec, load_manifest_set
+from hotpass.manifests.overrides import apply_overrides
+
+DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")
+
+
+@dataclass(frozen=True)
+class DeployRequest:
+    manifest_dir: Path = Path("prefect")
+    flow_ids: tuple[str, ...] = ()
+    dry_run: bool = False
+    no_upload: bool = False
+    output_dir: Path = DEFAULT_OUTPUT_DIR
+    prune: bool = False
+    build_image: bool = False
+    push_image: bool = False
+    name: str | None = None
+    schedule: str | None = None
+    work_pool: str | None = None
+    api_url: str | None = None
+
+
+@dataclass(frozen=True)
+class DeployRow:
+    id: str
+    deployment: str  # flow-name/deployment-name, as `prefect deployment run` takes it
+    action: str  # validated | exported | create | update | unchanged | delete
+    changed_fields: tuple[str, ...] = ()
+    output: Path | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "deployment": self.deployment, "action": self.action,
+                "changed_fields": list(self.changed_fields),
+                "output": str(self.output) if self.output else None}
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    mode: str  # validate | export | plan | apply
+    manifest_dir: Path
+    rows: tuple[DeployRow, ...]
+    notes: tuple[str, ...] = field(default=())
+    exit_code: int = EXIT_OK
+
+    def to_json(self) -> dict[str, Any]:
+        return {"mode": self.mode, "manifest_dir": str(self.manifest_dir),
+                "deployments": [row.to_json() for row in self.rows], "notes": list(self.notes)}
+
+
+def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
+    """Validate every manifest of the set (all problems at once), then select and override."""
+    manifest_set = load_manifest_set(request.manifest_dir)
+    specs = manifest_set.select(request.flow_ids)
+    return apply_overrides(specs, name=request.name, schedule=request.schedule,
+                           work_pool=request.work_pool)
+
+
+def run_deploy(request: DeployRequest) -> DeployResult:
+    specs = select_specs(request)
+    if request.no_upload:
+        return build_offline(request, specs)
+    from hotpass.deploy.server import deploy_to_server
+
+    return deploy_to_server(request, specs)
+
+
+def build_offline(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:
+    """No server: build every deployment (and with no --dry-run, write its create payload)."""
+    from hotpass.deploy.build import create_payload
+
+    payloads = [(spec, create_payload(spec)) for spec in specs]
+    if request.dry_run:
+        rows = [DeployRow(s.id, deployment_label(p), "validated") for s, p in payloads]
+        return DeployResult("validate", request.manifest_dir, tuple(rows))
+    rows = []
+    for spec, payload in payloads:
+        target = request.output_dir / f"{spec.id}.json"
+        atomic_write_text(target, payload_json(payload))
+        rows.append(DeployRow(spec.id, deployment_label(payload), "exported", output=target))
+    return DeployResult("export", request.manifest_dir, tuple(rows))
+
+
+def payload_json(payload: dict[str, Any]) -> str:
+    """Stable text: sorted keys and a final newline, so re-exports are byte-identical."""
+    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def deployment_label(payload: dict[str, Any]) -> str:
+    return f"{payload['flow_name']}/{payload['name']}"

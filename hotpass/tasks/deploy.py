@@ -1,0 +1,52 @@
+"""`invoke deploy.*`: the `hotpass deploy` modes as tasks (same library call, same output)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.tasks import task
+
+from hotpass.tasks._boundary import reports_errors
+
+FLAG_HELP = {
+    "manifest_dir": "manifest set directory (default: deploy.manifest_dir = prefect)",
+    "flow": "only this manifest id (repeatable)",
+    "json": "print one JSON document instead of the table",
+}
+EXPORT_HELP = {**FLAG_HELP,
+               "output_dir": "where export writes <id>.json (default: dist/offline/prefect)"}
+
+
+def _deploy(c: Context, manifest_dir: str | None, flow: list[str], *, as_json: bool,
+            **options: object) -> None:
+    from hotpass.commands._render import emit
+    from hotpass.commands.deploy import render
+    from hotpass.deploy.service import DeployRequest, run_deploy
+
+    result = run_deploy(DeployRequest(
+        manifest_dir=Path(manifest_dir or c.config.deploy.manifest_dir),
+        flow_ids=tuple(flow or ()), **options))  # type: ignore[arg-type]
+    emit(as_json, result.to_json(), render(result))
+
+
+@task(help=FLAG_HELP, iterable=["flow"])
+@reports_errors
+def validate(c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
+             json: bool = False) -> None:
+    """Validate every manifest and build its Prefect deployment; write nothing, no server."""
+    _deploy(c, manifest_dir, flow or [], as_json=json, dry_run=True, no_upload=True)
+
+
+@task(help=EXPORT_HELP, iterable=["flow"])
+@reports_errors
+def export(c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
+           output_dir: str | None = None, json: bool = False) -> None:
+    """Write each deployment's Prefect API payload as JSON (no server needed)."""
+    target = Path(output_dir or c.config.deploy.output_dir)
+    _deploy(c, manifest_dir, flow or [], as_json=json, no_upload=True, output_dir=target)
+
+
+collection = Collection("deploy", validate, export)
+collection.configure({"deploy": {"manifest_dir": "prefect", "output_dir": "dist/offline/prefect"}})
