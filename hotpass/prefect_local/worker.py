@@ -87,12 +87,12 @@ def _wait_online(handle: WorkerHandle, api_url: str, poll: Any, timeout: float) 
 
 
 def _is_online(client: Any, handle: WorkerHandle) -> bool:
-    from prefect.exceptions import ObjectNotFound
+    from prefect.exceptions import ObjectNotFound, PrefectHTTPStatusError
 
     try:
         workers = client.read_workers_for_work_pool(handle.pool)
-    except ObjectNotFound:
-        return False
+    except (ObjectNotFound, PrefectHTTPStatusError):
+        return False  # the worker has not created its pool yet
     return any(w.name == handle.name and str(getattr(w.status, "value", w.status)) == "ONLINE"
                for w in workers)
 
