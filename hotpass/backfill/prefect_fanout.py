@@ -1,0 +1,201 @@
+"""Run backfill runs as child flow runs of the refinement deployment, spread over the work pool.
+
+Each run is restored here (workers share this file system), then submitted with the idempotency
+key `<backfill-id>/<date>/<version>` while holding one slot of the global concurrency limit
+`hotpass/backfill` (set to the concurrency; acquired with strict=True so a missing limit is an
+error, not an unlimited run). A run already submitted by a killed backfill is re-attached by its
+key and never submitted twice."""
+
+from __future__ import annotations
+
+import contextvars
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from hotpass.backfill.counts import output_counts
+from hotpass.backfill.runs import RunOutcome, RunSpec, failed_outcome, restore
+from hotpass.backfill.state import utc_now
+from hotpass.errors import HotpassError, PrefectUnavailable, UsageError
+
+if TYPE_CHECKING:
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.objects import FlowRun
+
+GLOBAL_LIMIT = "hotpass/backfill"
+REFINEMENT_DEPLOYMENT = "hotpass-refinement-pipeline/hotpass-refinement"
+LEASE_SECONDS = 60  # the server's minimum: a killed backfill's slots come back soonest
+
+OnOutcome = Callable[[RunOutcome], None]
+OnSubmitted = Callable[[RunSpec, str], None]
+
+
+class NoWorkersOnline(HotpassError):
+    """The deployment's work pool has no online worker (the caller falls back to local runs)."""
+
+
+@dataclass(frozen=True)
+class PrefectTarget:
+    api_url: str | None = None
+    deployment: str = REFINEMENT_DEPLOYMENT
+    poll_seconds: float = 1.0
+    run_timeout: float = 3600.0
+
+
+@contextmanager
+def _api(api_url: str | None) -> Iterator[None]:
+    if not api_url:
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        yield
+
+
+def _client() -> SyncPrefectClient:
+    from prefect.client.orchestration import get_client
+
+    return get_client(sync_client=True)
+
+
+def prepare(target: PrefectTarget, concurrency: int) -> tuple[str, str, int]:
+    """Find the deployment and its online workers, and set the global limit.
+
+    Returns (deployment id, work pool, online workers); raises NoWorkersOnline when none."""
+    with _api(target.api_url), _prefect_errors(), _client() as client:
+        deployment = _deployment(client, target.deployment)
+        pool = deployment.work_pool_name or ""
+        online = [w for w in client.read_workers_for_work_pool(pool)
+                  if str(getattr(w.status, "value", w.status)).upper() == "ONLINE"]
+        if not online:
+            raise NoWorkersOnline(f"no worker is online in work pool {pool!r}")
+        client.upsert_global_concurrency_limit_by_name(GLOBAL_LIMIT, concurrency)
+        return str(deployment.id), pool, len(online)
+
+
+def _deployment(client: SyncPrefectClient, name: str) -> Any:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return client.read_deployment_by_name(name)
+    except ObjectNotFound:
+        raise UsageError(f"deployment {name!r} is not registered on the Prefect server",
+                         hint="register it with `hotpass deploy --flow refinement`") from None
+
+
+@contextmanager
+def _prefect_errors() -> Iterator[None]:
+    import httpx
+
+    try:
+        yield
+    except (httpx.HTTPError, OSError) as exc:
+        raise PrefectUnavailable(f"the Prefect API did not answer: {exc}",
+                                 hint="check PREFECT_API_URL and `hotpass server status`") from None
+
+
+def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployment_id: str,
+                    concurrency: int, on_outcome: OnOutcome,
+                    on_submitted: OnSubmitted) -> list[RunOutcome]:
+    """Run `specs` as child flow runs, at most `concurrency` at once; see the module docstring.
+
+    Specs whose `flow_run_id` is known (`attached`) are re-attached without taking a slot: the
+    killed backfill's lease still counts them until it expires."""
+    outcomes: list[RunOutcome] = []
+    with _api(target.api_url), ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        futures = [pool.submit(contextvars.copy_context().run, _one, spec, target,
+                               deployment_id, on_submitted) for spec in specs]
+        for future in as_completed(futures):
+            outcome = future.result()
+            on_outcome(outcome)
+            outcomes.append(outcome)
+    return outcomes
+
+
+def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str,
+         on_submitted: OnSubmitted) -> RunOutcome:
+    started_at, clock = utc_now(), time.perf_counter()
+    try:
+        with _client() as client:
+            flow_run = _attached(client, spec)
+            if flow_run is not None:
+                flow_run = _wait(client, flow_run, target)
+            else:
+                restore(spec)
+                flow_run = _submit_and_wait(client, spec, target, deployment_id, on_submitted)
+    except HotpassError as exc:
+        return failed_outcome(spec, exc.message, executor="prefect", started_at=started_at,
+                              seconds=time.perf_counter() - clock)
+    except Exception as exc:  # an API error fails this run only; it is recorded, not retried
+        return failed_outcome(spec, f"{type(exc).__name__}: {exc}", executor="prefect",
+                              started_at=started_at, seconds=time.perf_counter() - clock)
+    return _outcome(spec, flow_run, started_at, time.perf_counter() - clock)
+
+
+def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
+    """The flow run a killed backfill already submitted for `spec`, if the server knows it.
+
+    Its restore folder is in use by that run, so it is neither re-extracted nor re-submitted."""
+    if not spec.flow_run_id:
+        return None
+    from uuid import UUID
+
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        return client.read_flow_run(UUID(spec.flow_run_id))
+    except (ObjectNotFound, ValueError):
+        return None
+
+
+def _submit_and_wait(client: SyncPrefectClient, spec: RunSpec, target: PrefectTarget,
+                     deployment_id: str, on_submitted: OnSubmitted) -> FlowRun:
+    from uuid import UUID
+
+    from prefect.concurrency.sync import concurrency
+
+    with concurrency(GLOBAL_LIMIT, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+        flow_run = client.create_flow_run_from_deployment(
+            UUID(deployment_id), parameters=child_parameters(spec), name=f"backfill-{spec.label}",
+            idempotency_key=spec.idempotency_key,
+            tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"])
+        on_submitted(spec, str(flow_run.id))
+        return _wait(client, flow_run, target)
+
+
+def child_parameters(spec: RunSpec) -> dict[str, Any]:
+    """The refinement flow's parameters for one run (design §3)."""
+    return {"input_dir": spec.restore_dir, "output_path": spec.output_path,
+            "profile_name": spec.profile_name, "archive": spec.archive,
+            "backfill": True, "incremental": False, "since": None}
+
+
+def _wait(client: SyncPrefectClient, flow_run: FlowRun, target: PrefectTarget) -> FlowRun:
+    deadline = time.monotonic() + target.run_timeout
+    while not (flow_run.state and flow_run.state.is_final()):
+        if time.monotonic() > deadline:
+            raise HotpassError(f"flow run {flow_run.name} ({flow_run.id}) did not finish within "
+                               f"{target.run_timeout:.0f} s")
+        time.sleep(target.poll_seconds)
+        flow_run = client.read_flow_run(flow_run.id)
+    return flow_run
+
+
+def _outcome(spec: RunSpec, flow_run: FlowRun, started_at: str, seconds: float) -> RunOutcome:
+    state = flow_run.state
+    completed = bool(state and state.is_completed())
+    error = None if completed else (
+        f"flow run {flow_run.name} ended {state.type.value if state else 'unknown'}"
+        f"{': ' + state.message if state and state.message else ''}")
+    counts = output_counts(spec.output_path) if completed else {}
+    start = flow_run.start_time.isoformat() if flow_run.start_time else started_at
+    end = flow_run.end_time.isoformat() if flow_run.end_time else utc_now()
+    return RunOutcome(run_date=spec.run_date, version=spec.version,
+                      status="completed" if completed else "failed", started_at=start,
+                      finished_at=end, seconds=round(flow_run.total_run_time.total_seconds()
+                                                     or seconds, 3),
+                      executor="prefect", error=error, flow_run_id=str(flow_run.id), **counts)
