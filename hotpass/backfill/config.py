@@ -50,3 +50,27 @@ def load_config(path: Path) -> dict[str, Any]:
             raise UsageError(f"{path}: [pipeline] profile must be a string, got {profile!r}")
         settings["profile"] = profile
     return settings
+
+
+def merged_settings(config: Path | None, **flags: Any) -> dict[str, Any]:
+    """Built-in defaults, then the TOML file's values, then every flag that was given (not None).
+
+    Keys: archive_root, restore_root, archive_pattern, profile, concurrency_limit,
+    max_extract_bytes."""
+    from hotpass.backfill.extract import DEFAULT_MAX_BYTES
+    from hotpass.backfill.plan import (
+        DEFAULT_ARCHIVE_ROOT,
+        DEFAULT_CONCURRENCY,
+        DEFAULT_PROFILE,
+        DEFAULT_RESTORE_ROOT,
+    )
+    from hotpass.backfill.window import DEFAULT_PATTERN
+
+    settings: dict[str, Any] = {
+        "archive_root": DEFAULT_ARCHIVE_ROOT, "restore_root": DEFAULT_RESTORE_ROOT,
+        "archive_pattern": DEFAULT_PATTERN, "profile": DEFAULT_PROFILE,
+        "concurrency_limit": DEFAULT_CONCURRENCY, "max_extract_bytes": DEFAULT_MAX_BYTES}
+    if config is not None:
+        settings.update(load_config(config))
+    settings.update({k: v for k, v in flags.items() if v is not None})
+    return settings

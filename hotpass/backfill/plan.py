@@ -139,8 +139,8 @@ def _keys(request: BackfillRequest) -> tuple[list[window.RunKey], list[str]]:
 
 def derive_id(request: BackfillRequest, keys: list[window.RunKey]) -> str:
     """A stable id: the same window, versions, pattern and profile continue the same backfill."""
-    first = min((k.run_date for k in keys), default=request.start_date)
-    last = max((k.run_date for k in keys), default=request.end_date)
+    first = request.start_date or min((k.run_date for k in keys), default=None)
+    last = request.end_date or max((k.run_date for k in keys), default=None)
     identity = {"start": str(request.start_date), "end": str(request.end_date),
                 "versions": sorted(request.versions) or "*",
                 "runs": [k.label for k in sorted(set(request.runs))],

@@ -103,11 +103,13 @@ def execute_run(spec: RunSpec) -> RunOutcome:
 def _refine(spec: RunSpec) -> dict[str, int]:
     from hotpass.refine.pipeline import RefineRequest, run_refinement
 
+    restore_root = Path(spec.restore_dir).parent
     request = RefineRequest(
         input_dir=Path(spec.restore_dir), output_path=Path(spec.output_path),
         profile=spec.profile_name, archive=spec.archive,
-        archive_root=Path(spec.rebundle_root) if spec.rebundle_root else None,
-        incremental=False, since=None, state_dir=None, run_id=spec.idempotency_key,
+        archive_root=Path(spec.rebundle_root or restore_root / "archive"),
+        incremental=False, since=None, state_dir=restore_root / "state",
+        run_id=spec.idempotency_key.replace("/", "--"),
     )
     result = run_refinement(request)
     return {"records_in": result.records_in, "records_out": result.records_out,
