@@ -1,0 +1,112 @@
+"""Deduplicate records on the organisation key. Each field's value comes from the best record
+that has one: higher source priority, then more complete, then more recent, then source order.
+Contacts are merged by email (or name) and become primary / secondary / additional."""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from hotpass.refine.model import Contact, Record
+from hotpass.refine.profile import Profile
+
+CONTACT_COLUMNS = ("name", "role", "email", "phone")
+
+
+def output_columns(profile: Profile) -> list[str]:
+    """Columns of the `refined` sheet, in order."""
+    org_fields = [name for name, spec in profile.fields.items()
+                  if spec.type not in ("person", "role", "email", "phone")]
+    contact = [f"{rank}_contact_{part}" for rank in ("primary", "secondary")
+               for part in CONTACT_COLUMNS]
+    return ["organization_key", *org_fields, *contact, "additional_emails", "additional_phones",
+            "hidden_in_source", "source_count", "source_files", "provenance", "extra"]
+
+
+def canonical_spellings(records: list[Record], profile: Profile) -> None:
+    """Category values that differ only by case take their most frequent spelling."""
+    for name in profile.fields_of_type("category"):
+        counts: Counter[str] = Counter(r.values[name] for r in records if r.values.get(name))
+        best: dict[str, str] = {}
+        for spelling, _count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            best.setdefault(spelling.casefold(), spelling)
+        for record in records:
+            value = record.values.get(name)
+            if value:
+                record.values[name] = best[value.casefold()]
+
+
+def _rank(record: Record) -> tuple[Any, ...]:
+    return (-record.priority, -record.completeness(), -record.recency, record.source,
+            record.sheet, record.row)
+
+
+def deduplicate(records: list[Record], profile: Profile) -> list[dict[str, Any]]:
+    """One output row per organisation key, ordered by key."""
+    canonical_spellings(records, profile)
+    groups: dict[str, list[Record]] = defaultdict(list)
+    for record in records:
+        groups[record.key].append(record)
+    columns = output_columns(profile)
+    org_fields = [c for c in columns if c in profile.fields]
+    return [_merge(key, sorted(group, key=_rank), org_fields)
+            for key, group in sorted(groups.items())]
+
+
+def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, Any]:
+    row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
+    for name in org_fields:
+        row[name] = next((r.values[name] for r in ranked if r.values.get(name)), "")
+    contacts = _merge_contacts(ranked)
+    shown_emails: set[str] = set()
+    shown_phones: set[str] = set()
+    for rank, contact in zip(("primary", "secondary"), [*contacts, Contact(), Contact()],
+                             strict=False):
+        email = contact.emails[0] if contact.emails else ""
+        phone = contact.phones[0] if contact.phones else ""
+        row.update({f"{rank}_contact_name": contact.name, f"{rank}_contact_role": contact.role,
+                    f"{rank}_contact_email": email, f"{rank}_contact_phone": phone})
+        shown_emails.add(email)
+        shown_phones.add(phone)
+    every_email = [e for c in contacts for e in c.emails]
+    every_phone = [p for c in contacts for p in c.phones]
+    row["additional_emails"] = "; ".join(_unique(e for e in every_email if e not in shown_emails))
+    row["additional_phones"] = "; ".join(_unique(p for p in every_phone if p not in shown_phones))
+    row["hidden_in_source"] = any(r.hidden for r in ranked)
+    row["source_count"] = len(ranked)
+    row["source_files"] = "; ".join(sorted({r.source for r in ranked}))
+    row["provenance"] = "; ".join(_where(r) for r in sorted(ranked, key=_position))
+    row["extra"] = " | ".join(_unique(r.extra for r in ranked if r.extra))
+    return row
+
+
+def _merge_contacts(ranked: list[Record]) -> list[Contact]:
+    merged: dict[str, Contact] = {}
+    by_email: dict[str, str] = {}
+    for record in ranked:
+        contact = record.contact
+        if contact.is_empty():
+            continue
+        identity = next((by_email[e] for e in contact.emails if e in by_email),
+                        contact.identity())
+        target = merged.setdefault(identity, Contact())
+        target.name = target.name or contact.name
+        target.role = target.role or contact.role
+        target.emails.extend(e for e in contact.emails if e not in target.emails)
+        target.phones.extend(p for p in contact.phones if p not in target.phones)
+        for email in target.emails:
+            by_email.setdefault(email, identity)
+    return list(merged.values())
+
+
+def _unique(values: Any) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+def _position(record: Record) -> tuple[str, str, int]:
+    return record.source, record.sheet, record.row
+
+
+def _where(record: Record) -> str:
+    return f"{record.source}|{record.sheet}|{record.row}" if record.sheet else \
+        f"{record.source}|{record.row}"

@@ -1,0 +1,64 @@
+"""The write stage: outputs, the optional input archive, the checkpoint, and the result."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING
+
+from hotpass.refine.archive import archive_inputs
+from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
+from hotpass.refine.model import FILE_PROBLEM
+from hotpass.refine.validate import summary_rows
+from hotpass.refine.write import write_output
+
+if TYPE_CHECKING:
+    from hotpass.refine.pipeline import Refined, RefineResult
+
+log = logging.getLogger("hotpass.refine")
+
+
+def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResult:
+    from hotpass.refine.pipeline import RefineResult, exit_code_for
+
+    ingested = refined.ingested
+    request = ingested.request
+    clock = time.perf_counter()
+    run = {"run_id": ingested.run_id, "profile": ingested.profile.name,
+           "started_at": ingested.started_at.isoformat(timespec="seconds"),
+           "records_in": refined.records_in, "records_out": len(refined.rows),
+           "rejected": refined.rejected, "duplicates_merged": refined.duplicates_merged,
+           "issues": len(refined.issues)}
+    stats = [s for r in ingested.results for s in r.stats]
+    outputs = write_output(request.output_path, refined.columns, refined.rows,
+                           [i.to_row() for i in refined.issues],
+                           summary_rows(run, stats, refined.issues, refined.expectations))
+    ingested.timings["write_s"] = round(time.perf_counter() - clock, 3)
+    archive_path = None
+    if request.archive:
+        clock = time.perf_counter()
+        archive_path = archive_inputs(ingested.files, request.archive_root,
+                                      ingested.started_at.date(), base_dir=request.input_dir)
+        ingested.timings["archive_s"] = round(time.perf_counter() - clock, 3)
+    if request.incremental:
+        store = checkpoints or FileCheckpointStore(request.state_dir)
+        store.save(ingested.job_key, {"last_run": ingested.started_at.isoformat(),
+                                      "run_id": ingested.run_id,
+                                      "output_path": str(request.output_path)})
+    log.info("refined %d rows into %d organisations (%d rejected, %d issues) -> %s",
+             refined.records_in, len(refined.rows), refined.rejected, len(refined.issues),
+             request.output_path)
+    return RefineResult(
+        run_id=ingested.run_id, profile=ingested.profile.name, records_in=refined.records_in,
+        records_out=len(refined.rows), rejected=refined.rejected,
+        duplicates_merged=refined.duplicates_merged, expectations=refined.expectations,
+        output_path=request.output_path, archive_path=archive_path,
+        inputs=[{"path": r.source, "sha256": r.sha256, "rows": r.candidate_rows}
+                for r in ingested.results],
+        issues_count=len(refined.issues), timings=dict(ingested.timings),
+        exit_code=exit_code_for(refined.expectations), outputs=outputs,
+        files_read=[r.source for r in ingested.results if not r.from_cache],
+        problems=[{"source": i.source, "sheet": i.sheet, "reason": i.reason}
+                  for i in refined.issues if i.kind == FILE_PROBLEM or i.row is None],
+        incremental=request.incremental,
+    )

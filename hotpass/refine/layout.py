@@ -1,0 +1,171 @@
+"""From a sheet's cells to candidate rows: fill vertical merges, find the header row below any
+title rows (or infer columns when there is none), map headings to canonical fields, and skip
+blank and formula-only "ghost" rows. Hidden rows are kept and flagged."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from hotpass.refine.model import RawRow, SheetStats
+from hotpass.refine.profile import Profile, heading_key
+from hotpass.refine.read import SheetTable
+
+_EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_URL_LIKE = re.compile(r"^(https?://|www\.)", re.I)
+_PHONE_LIKE = re.compile(r"^[+(]?[\d][\d ()./;\-\u00a0]{7,}$")
+_SAMPLE_ROWS = 50
+
+
+@dataclass(frozen=True)
+class ColumnMap:
+    header_row: int | None  # 0-based index of the header row; None for a headerless sheet
+    fields: list[tuple[int, str]]  # (column, canonical field)
+    extras: list[tuple[int, str]]  # (column, heading) of columns kept in `extra`
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and value != ""
+
+
+def fill_merged(table: SheetTable) -> None:
+    """Copy each merged range's value down its first column (vertical and block merges)."""
+    rows = table.rows
+    for r0, c0, r1, _c1 in table.merged:
+        if r0 >= len(rows) or c0 >= len(rows[r0]):
+            continue
+        value = rows[r0][c0]
+        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
+            row = rows[r]
+            if c0 >= len(row):
+                row.extend([""] * (c0 + 1 - len(row)))
+            if not _filled(row[c0]):
+                row[c0] = value
+
+
+def find_columns(table: SheetTable, profile: Profile) -> ColumnMap:
+    index = profile.synonym_index
+    best_row, best_score = None, 1
+    for r, row in enumerate(table.rows[: profile.header_scan_rows]):
+        fields = {index.get(heading_key(str(v))) for v in row if isinstance(v, str) and v}
+        fields.discard(None)
+        if len(fields) > best_score:
+            best_row, best_score = r, len(fields)
+    if best_row is None:
+        return _infer_columns(table, profile, start=0, header=None)
+    return _map_header(table, profile, best_row)
+
+
+def _map_header(table: SheetTable, profile: Profile, header_row: int) -> ColumnMap:
+    index = profile.synonym_index
+    fields: list[tuple[int, str]] = []
+    extras: list[tuple[int, str]] = []
+    unnamed: list[int] = []
+    for c, heading in enumerate(table.rows[header_row]):
+        text = str(heading).strip() if _filled(heading) else ""
+        name = index.get(heading_key(text)) if text else None
+        if name:
+            fields.append((c, name))
+        elif text:
+            extras.append((c, text))
+        else:
+            unnamed.append(c)
+    inferred = _infer_columns(table, profile, start=header_row + 1, header=header_row,
+                              only=unnamed, taken={f for _, f in fields})
+    return ColumnMap(header_row, fields + inferred.fields, extras + inferred.extras)
+
+
+def _infer_columns(table: SheetTable, profile: Profile, *, start: int, header: int | None,
+                   only: list[int] | None = None, taken: set[str] | None = None) -> ColumnMap:
+    """Guess fields of columns without a heading from their values."""
+    sample = [row for row in table.rows[start:start + _SAMPLE_ROWS * 4]
+              if any(_filled(v) for v in row)][:_SAMPLE_ROWS]
+    width = max((len(r) for r in sample), default=0)
+    columns = only if only is not None else list(range(width))
+    taken = set(taken or ())
+    fields: list[tuple[int, str]] = []
+    extras: list[tuple[int, str]] = []
+    for c in columns:
+        values = [str(r[c]).strip() for r in sample if c < len(r) and _filled(r[c])]
+        if not values:
+            continue
+        kind = _guess_kind(values)
+        name = _field_for_kind(profile, kind, taken)
+        if name:
+            fields.append((c, name))
+            if kind != "phone":
+                taken.add(name)
+        else:
+            extras.append((c, f"column {_letters(c)}"))
+    return ColumnMap(header, fields, extras)
+
+
+def _guess_kind(values: list[str]) -> str:
+    def share(pattern: re.Pattern[str], fn: str = "search") -> float:
+        return sum(1 for v in values if getattr(pattern, fn)(v)) / len(values)
+
+    if share(_EMAIL_LIKE) >= 0.5:
+        return "email"
+    if share(_URL_LIKE, "match") >= 0.5:
+        return "url"
+    if share(_PHONE_LIKE, "match") >= 0.5:
+        return "phone"
+    if sum(1 for v in values if any(ch.isalpha() for ch in v)) / len(values) >= 0.8:
+        return "text"
+    return "other"
+
+
+def _field_for_kind(profile: Profile, kind: str, taken: set[str]) -> str | None:
+    wanted = {"email": "email", "url": "url", "phone": "phone"}.get(kind)
+    if wanted:
+        candidates = profile.fields_of_type(wanted)
+        return next((f for f in candidates if wanted == "phone" or f not in taken), None)
+    if kind == "text":
+        candidates = ["organization_name", *profile.fields_of_type("person")]
+        return next((f for f in candidates if f in profile.fields and f not in taken), None)
+    return None
+
+
+def _letters(column: int) -> str:
+    letters = ""
+    column += 1
+    while column:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def iter_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> Iterator[RawRow]:
+    """Candidate record rows below the header; counts skipped rows in `stats`."""
+    start = 0 if columns.header_row is None else columns.header_row + 1
+    header = table.rows[columns.header_row] if columns.header_row is not None else None
+    formulas, hidden = table.formula_cells, table.hidden_rows
+    for r in range(start, len(table.rows)):
+        row = table.rows[r]
+        filled = [c for c, v in enumerate(row) if v is not None and v != ""]
+        if not filled:
+            stats.blank_rows += 1
+            continue
+        stats.rows_read += 1
+        if r in formulas and formulas[r].issuperset(filled):
+            stats.ghost_rows += 1
+            continue
+        if header is not None and row == header:
+            continue
+        yield _raw_row(table, columns, r, row, r in hidden)
+
+
+def _raw_row(table: SheetTable, columns: ColumnMap, r: int, row: list[Any],
+             hidden: bool) -> RawRow:
+    cells: dict[str, list[Any]] = {}
+    width = len(row)
+    for c, name in columns.fields:
+        if c < width:
+            value = row[c]
+            if value is not None and value != "":
+                cells.setdefault(name, []).append(value)
+    extra = [(heading, str(row[c])) for c, heading in columns.extras
+             if c < width and _filled(row[c])]
+    return RawRow(table.source, table.sheet, r + 1, hidden, cells, extra)

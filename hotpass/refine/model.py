@@ -1,0 +1,98 @@
+"""Plain data passed between the refinement stages (read → layout → normalise → dedupe → write)."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+# Issue kinds, as shown in the `kind` column of the issues sheet.
+REJECTED_ROW = "rejected_row"
+REJECTED_VALUE = "rejected_value"
+WARNING = "warning"
+FILE_PROBLEM = "file_problem"
+
+
+@dataclass(frozen=True, slots=True)
+class Issue:
+    source: str
+    sheet: str
+    row: int | None
+    field: str
+    value: str
+    reason: str
+    kind: str = REJECTED_VALUE
+
+    def to_row(self) -> dict[str, Any]:
+        return {"kind": self.kind, "source_file": self.source, "source_sheet": self.sheet,
+                "source_row": "" if self.row is None else self.row, "field": self.field,
+                "value": self.value, "reason": self.reason}
+
+
+@dataclass(slots=True)
+class RawRow:
+    """One sheet row that looks like a record: cells by canonical field, before normalisation."""
+
+    source: str
+    sheet: str
+    row: int  # 1-based, as Excel shows it
+    hidden: bool
+    cells: dict[str, list[Any]]
+    extra: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Contact:
+    name: str = ""
+    role: str = ""
+    emails: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
+
+    def identity(self) -> str:
+        if self.emails:
+            return "e:" + self.emails[0]
+        if self.name:
+            return "n:" + self.name.casefold()
+        return "p:" + (self.phones[0] if self.phones else "")
+
+    def is_empty(self) -> bool:
+        return not (self.name or self.role or self.emails or self.phones)
+
+
+@dataclass(slots=True)
+class Record:
+    source: str
+    sheet: str
+    row: int
+    hidden: bool
+    key: str
+    values: dict[str, str]
+    contact: Contact
+    extra: str = ""
+    priority: int = 0
+    recency: int = 0  # yyyymmdd of the record's date field, 0 when unknown
+
+    def completeness(self) -> int:
+        filled = sum(1 for v in self.values.values() if v)
+        contact = self.contact
+        return filled + len(contact.emails) + len(contact.phones) + bool(contact.name)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Record:
+        return cls(**{**data, "contact": Contact(**data["contact"])})
+
+
+@dataclass
+class SheetStats:
+    source: str
+    sheet: str
+    rows_read: int = 0
+    records: int = 0
+    rejected: int = 0
+    ghost_rows: int = 0
+    blank_rows: int = 0
+    hidden_rows: int = 0
+    header_row: int | None = None
+    mapped: dict[str, str] = field(default_factory=dict)  # heading -> field

@@ -1,0 +1,232 @@
+"""Value normalisation: exact cell text, emails, phones (E.164), websites, provinces, dates,
+person names with a role in brackets, and the organisation key used for deduplication.
+
+Each normaliser returns the clean value(s) and appends an `Issue` for every value it drops, so
+nothing disappears silently.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from hotpass.refine.model import REJECTED_VALUE, WARNING, Issue, RawRow
+from hotpass.refine.profile import Profile, heading_key
+
+# ISO country -> (calling code, digits in the national significant number or None if it varies)
+COUNTRY_CODES: dict[str, tuple[str, int | None]] = {
+    "ZA": ("27", 9), "NA": ("264", None), "BW": ("267", 8), "ZW": ("263", 9), "KE": ("254", 9),
+    "NG": ("234", 10), "GB": ("44", 10), "IE": ("353", None), "US": ("1", 10), "CA": ("1", 10),
+    "AU": ("61", 9), "NZ": ("64", None), "DE": ("49", None), "FR": ("33", 9), "NL": ("31", 9),
+}
+_EMAIL = re.compile(r"^[a-z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+                    r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
+_EMAIL_SPLIT = re.compile(r"[;,\s/|]+")
+_PHONE_SPLIT = re.compile(r"\s*(?:;|/|,|\||\n|\bor\b|&)\s*")
+_NON_DIGIT = re.compile(r"\D")
+_HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
+_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
+_ROLE_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*([^)\]]+?)\s*[)\]]\s*$")
+_ROLE_AFTER_DASH = re.compile(r"^(.*?\S)\s+[-\u2013\u2014]\s+(\S.*)$")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
+_EXCEL_EPOCH = date(1899, 12, 30)
+LEGAL_SUFFIXES = frozenset({"pty", "ltd", "limited", "inc", "incorporated", "llc", "cc", "plc",
+                            "corp", "corporation", "co", "company", "gmbh", "npc", "soc", "sa",
+                            "bv", "proprietary", "rf"})
+
+
+def clean_text(value: str) -> str:
+    """Unicode NFC, no invisible characters, every whitespace run (NBSP, newlines) one space."""
+    if not value.isascii():
+        value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    return " ".join(value.split())
+
+
+def cell_text(value: Any) -> str:
+    """The text a user sees in the cell: 27821234567.0 -> '27821234567', never '2.78e10'."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 1e17:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return clean_text(str(value))
+
+
+class Normaliser:
+    """Normalises the cells of one raw row, field by field, per the profile's field types."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.code, self.nsn_length = COUNTRY_CODES.get(profile.default_country, ("", None))
+        self.category_values = {
+            name: {v.casefold(): v for v in spec.values}
+            for name, spec in profile.fields.items() if spec.type == "category"
+        }
+
+    def is_placeholder(self, text: str) -> bool:
+        return not text or text.casefold() in self.profile.placeholders or \
+            not any(ch.isalnum() for ch in text)
+
+    def emails(self, raw: RawRow, field: str, values: list[Any], issues: list[Issue]) -> list[str]:
+        found: list[str] = []
+        for value in values:
+            text = cell_text(value)
+            if "@" not in text:
+                issues.append(_issue(raw, field, text, "placeholder or text without @ dropped"))
+                continue
+            for part in _EMAIL_SPLIT.split(text):
+                email = part.strip("<>()\"'.").removeprefix("mailto:").lower()
+                if not email:
+                    continue
+                if _EMAIL.match(email):
+                    if email not in found:
+                        found.append(email)
+                else:
+                    issues.append(_issue(raw, field, part, "not a valid email address"))
+        return found
+
+    def phones(self, raw: RawRow, field: str, values: list[Any], issues: list[Issue]) -> list[str]:
+        found: list[str] = []
+        for value in values:
+            text = cell_text(value)
+            for part in _PHONE_SPLIT.split(text):
+                if not part:
+                    continue
+                e164 = self.phone(part)
+                if e164 is None:
+                    reason = ("placeholder dropped" if self.is_placeholder(part)
+                              else "not a valid phone number")
+                    issues.append(_issue(raw, field, part, reason))
+                elif e164 not in found:
+                    found.append(e164)
+        return found
+
+    def phone(self, text: str) -> str | None:
+        digits = _NON_DIGIT.sub("", text)
+        if len(digits) < 7:
+            return None
+        code, nsn = self.code, self.nsn_length
+        if text.lstrip().startswith("+"):
+            number = digits
+        elif digits.startswith("00"):
+            number = digits[2:]
+        elif digits.startswith("0") and code:
+            number = code + digits[1:]
+        elif code and digits.startswith(code) and (nsn is None or len(digits) == len(code) + nsn):
+            number = digits
+        elif code and nsn is not None and len(digits) == nsn:
+            number = code + digits
+        else:
+            return None
+        if not 8 <= len(number) <= 15:
+            return None
+        if code and nsn is not None and number.startswith(code) and \
+                len(number) != len(code) + nsn:
+            return None
+        return "+" + number
+
+    def website(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+        text = cell_text(value)
+        if self.is_placeholder(text):
+            issues.append(_issue(raw, field, text, "placeholder dropped"))
+            return ""
+        candidate = text if "://" in text else "https://" + text
+        parts = urlsplit(candidate.strip())
+        host = (parts.hostname or "").lower().rstrip(".")
+        if " " in text or "@" in text or not _HOST.match(host) or \
+                parts.scheme.lower() not in ("http", "https"):
+            issues.append(_issue(raw, field, text, "not a website address"))
+            return ""
+        return f"https://{host}{parts.path.rstrip('/')}"
+
+    def province(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+        text = cell_text(value)
+        if self.is_placeholder(text):
+            issues.append(_issue(raw, field, text, "placeholder dropped"))
+            return ""
+        canonical = self.profile.province_aliases.get(heading_key(text))
+        if canonical:
+            return canonical
+        if self.profile.province_aliases:
+            issues.append(_issue(raw, field, text, "unrecognised province kept as written",
+                                 WARNING))
+        return text
+
+    def category(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+        text = cell_text(value)
+        if self.is_placeholder(text):
+            issues.append(_issue(raw, field, text, "placeholder dropped"))
+            return ""
+        return self.category_values.get(field, {}).get(text.casefold(), text)
+
+    def date(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+        parsed = parse_date(value)
+        if parsed is None:
+            text = cell_text(value)
+            if not self.is_placeholder(text):
+                issues.append(_issue(raw, field, text, "not a date (expected dd/mm/yyyy)"))
+            return ""
+        return parsed.isoformat()
+
+
+def parse_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _EXCEL_EPOCH + timedelta(days=int(value)) if 1 <= value < 2958466 else None
+    text = cell_text(value)
+    try:
+        if match := _DMY.match(text):
+            day, month, year = (int(g) for g in match.groups())
+            return date(year + 2000 if year < 100 else year, month, day)
+        if match := _YMD.match(text):
+            return date(*(int(g) for g in match.groups()))
+        if text.isdigit() and 20000 <= int(text) <= 80000:
+            return _EXCEL_EPOCH + timedelta(days=int(text))
+    except ValueError:
+        return None
+    return None
+
+
+def split_person(text: str) -> tuple[str, str]:
+    """'Jane Doe (Chief Pilot)' -> ('Jane Doe', 'Chief Pilot'); no role -> (text, '')."""
+    for pattern in (_ROLE_IN_BRACKETS, _ROLE_AFTER_DASH):
+        match = pattern.match(text)
+        if match and match.group(1) and match.group(2):
+            return match.group(1).strip(" ,"), match.group(2).strip()
+    return text, ""
+
+
+def organisation_key(name: str) -> str:
+    """Case-folded name without accents, punctuation, a leading 'the' or legal suffixes."""
+    folded = unicodedata.normalize("NFKD", name.replace("&", " and ")).casefold()
+    folded = "".join(ch if ch.isalnum() else " " for ch in folded
+                     if not unicodedata.combining(ch))
+    tokens = folded.split()
+    while tokens and tokens[-1] in LEGAL_SUFFIXES:
+        tokens.pop()
+    tokens = [t for t in tokens if t != "pty"]
+    if len(tokens) > 1 and tokens[0] == "the":
+        tokens = tokens[1:]
+    return " ".join(tokens)
+
+
+def _issue(raw: RawRow, field: str, value: str, reason: str, kind: str = REJECTED_VALUE) -> Issue:
+    return Issue(raw.source, raw.sheet, raw.row, field, value, reason, kind)

@@ -1,0 +1,57 @@
+"""Profile expectations over the refined rows, and the rows of the `summary` sheet."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from hotpass.refine.model import Issue, SheetStats
+from hotpass.refine.profile import Expectation, Profile
+
+_SHARE_COLUMNS = {"share_with_email": "primary_contact_email",
+                  "share_with_phone": "primary_contact_phone", "share_with_website": "website"}
+
+
+def measure(metric: str, refined: Sequence[dict[str, Any]], records_in: int,
+            rejected: int) -> float:
+    if metric == "records_out":
+        return float(len(refined))
+    if metric == "rejected_share":
+        return rejected / records_in if records_in else 0.0
+    column = _SHARE_COLUMNS[metric]
+    return sum(1 for row in refined if row.get(column)) / len(refined) if refined else 0.0
+
+
+def check_expectations(profile: Profile, refined: Sequence[dict[str, Any]], records_in: int,
+                       rejected: int) -> list[dict[str, Any]]:
+    return [_check(e, measure(e.metric, refined, records_in, rejected))
+            for e in profile.expectations]
+
+
+def _check(expectation: Expectation, value: float) -> dict[str, Any]:
+    passed = (expectation.min is None or value >= expectation.min) and \
+        (expectation.max is None or value <= expectation.max)
+    return {"name": expectation.name, "metric": expectation.metric, "value": round(value, 4),
+            "min": expectation.min, "max": expectation.max, "passed": passed}
+
+
+def summary_rows(run: dict[str, Any], stats: Sequence[SheetStats], issues: Sequence[Issue],
+                 expectations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = [{"section": "run", "item": k, "value": str(v)} for k, v in run.items()]
+    for s in stats:
+        where = f"{s.source}|{s.sheet}" if s.sheet else s.source
+        for item in ("records", "rejected", "hidden_rows", "ghost_rows", "blank_rows",
+                     "header_row"):
+            value = getattr(s, item)
+            rows.append({"section": "source", "item": f"{where}: {item}",
+                         "value": "" if value is None else str(value)})
+    per_rule = Counter(f"{i.kind}: {i.field + ': ' if i.field else ''}{i.reason}" for i in issues)
+    rows += [{"section": "rule", "item": rule, "value": str(count)}
+             for rule, count in sorted(per_rule.items())]
+    for e in expectations:
+        bound = " ".join(f"{k} {e[k]}" for k in ("min", "max") if e[k] is not None)
+        rows.append({"section": "expectation", "item": e["name"],
+                     "value": f"{'pass' if e['passed'] else 'FAIL'}: {e['metric']} = "
+                              f"{e['value']} ({bound})"})
+    return rows

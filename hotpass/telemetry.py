@@ -1,0 +1,123 @@
+"""OpenTelemetry metrics (design §6): `hotpass.pipeline.duration` (s) and
+`hotpass.pipeline.records` (attribute `kind`: in/out/rejected), with the profile and run id as
+attributes. Off unless configured through the standard variables:
+
+- `OTEL_METRICS_EXPORTER=otlp` (needs opentelemetry-exporter-otlp) or `console`;
+- `OTEL_METRICS_EXPORTER=jsonl` with `HOTPASS_METRICS_JSONL=PATH` (default dist/metrics.jsonl):
+  one JSON document per export appended to a file, for offline audits.
+
+The environment is read when `metrics_from_environment` is called, never at import time.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+METER_NAME = "hotpass"
+
+
+class PipelineMetrics:
+    """Records one run's metrics; a no-op when built without a reader."""
+
+    def __init__(self, readers: Sequence[Any] = ()) -> None:
+        self._provider: Any = None
+        if not readers:
+            return
+        from opentelemetry.sdk.metrics import MeterProvider
+
+        self._provider = MeterProvider(metric_readers=list(readers))
+        meter = self._provider.get_meter(METER_NAME)
+        self._duration = meter.create_histogram(
+            "hotpass.pipeline.duration", unit="s", description="Refinement run wall time")
+        self._records = meter.create_counter(
+            "hotpass.pipeline.records", unit="{record}",
+            description="Records per run by kind (in, out, rejected)")
+
+    @property
+    def enabled(self) -> bool:
+        return self._provider is not None
+
+    def record_run(self, *, duration_s: float, counts: Mapping[str, int], profile: str,
+                   run_id: str) -> None:
+        if self._provider is None:
+            return
+        attributes = {"profile": profile, "run_id": run_id}
+        self._duration.record(duration_s, attributes)
+        for kind, value in counts.items():
+            self._records.add(value, {**attributes, "kind": kind})
+
+    def shutdown(self) -> None:
+        if self._provider is not None:
+            self._provider.force_flush()
+            self._provider.shutdown()
+            self._provider = None
+
+
+def metrics_from_environment(environ: Mapping[str, str]) -> PipelineMetrics:
+    """Metrics configured by OTEL_METRICS_EXPORTER; disabled (no-op) when it is unset/none."""
+    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
+        return PipelineMetrics()
+    names = [n.strip() for n in environ.get("OTEL_METRICS_EXPORTER", "").split(",") if n.strip()]
+    readers = [r for r in (_reader(n, environ) for n in names if n != "none") if r is not None]
+    return PipelineMetrics(readers)
+
+
+def _reader(name: str, environ: Mapping[str, str]) -> Any:
+    from opentelemetry.sdk.metrics.export import (
+        ConsoleMetricExporter,
+        PeriodicExportingMetricReader,
+    )
+
+    if name == "console":
+        exporter: Any = ConsoleMetricExporter()
+    elif name == "jsonl":
+        exporter = JsonLinesMetricExporter(Path(environ.get("HOTPASS_METRICS_JSONL",
+                                                            "dist/metrics.jsonl")))
+    elif name == "otlp":
+        try:
+            from opentelemetry.exporter.otlp.proto.http.metric_exporter import (  # type: ignore[import-not-found]
+                OTLPMetricExporter,
+            )
+        except ImportError:
+            log.warning("OTEL_METRICS_EXPORTER=otlp needs opentelemetry-exporter-otlp; "
+                        "metrics are off")
+            return None
+        exporter = OTLPMetricExporter()
+    else:
+        log.warning("unknown OTEL_METRICS_EXPORTER %r; metrics exporter ignored", name)
+        return None
+    return PeriodicExportingMetricReader(exporter, export_interval_millis=60_000)
+
+
+def _json_lines_exporter_base() -> Any:
+    from opentelemetry.sdk.metrics.export import MetricExporter
+
+    return MetricExporter
+
+
+class JsonLinesMetricExporter(_json_lines_exporter_base()):  # type: ignore[misc]
+    """Appends each export as one JSON line (the SDK's own JSON form of the metrics data)."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+    def export(self, metrics_data: Any, timeout_millis: float = 10_000, **_: Any) -> Any:
+        from opentelemetry.sdk.metrics.export import MetricExportResult
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(json.loads(metrics_data.to_json()), separators=(",", ":"))
+        with open(self.path, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        return MetricExportResult.SUCCESS
+
+    def force_flush(self, timeout_millis: float = 10_000) -> bool:
+        return True
+
+    def shutdown(self, timeout_millis: float = 30_000, **_: Any) -> None:
+        return None
