@@ -144,3 +144,14 @@ class _Tracker:
         if record is None:  # an outcome always belongs to a selected run
             raise LookupError(f"{run_date}--{version} is not in backfill {self._state.backfill_id}")
         return record
+
+
+def load_status(restore_root: Path, backfill_id: str) -> BackfillResult:
+    """The saved state of a backfill, shaped as a result (for `invoke backfill.status`)."""
+    from hotpass.backfill.state import find_state, load_state
+
+    path = find_state(restore_root, backfill_id)
+    state = load_state(path)
+    executors = sorted({r.executor for r in state.runs if r.executor})
+    return BackfillResult(state.backfill_id, path, "+".join(executors) or "-", [],
+                          state.runs, state.missing_dates)
