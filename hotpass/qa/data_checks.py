@@ -61,7 +61,7 @@ def _rule(profile: Any, field: str, kind: str) -> tuple[str, Callable[[str], boo
     if kind == "url":
         return "an https:// URL", lambda v: bool(_URL.match(v))
     if kind == "province" and profile.province_aliases:
-        allowed = set(profile.province_aliases)
+        allowed = set(profile.province_aliases.values())
         return f"one of {len(allowed)} provinces", lambda v: v in allowed
     values = set(profile.fields[field].values)
     if kind == "category" and values:
@@ -102,8 +102,9 @@ def expectation_checks(refine_summary: dict[str, Any]) -> list[CheckResult]:
         evidence = {k: v for k, v in item.items() if isinstance(v, str | int | float | bool)
                     or v is None}
         message = f"{name}: {'met' if passed else 'not met'}"
-        if "observed" in item:
-            message += f" (observed {item['observed']})"
+        observed = item.get("value", item.get("observed"))
+        if observed is not None:
+            message += f" ({item.get('metric', 'value')} = {observed})"
         results.append(CheckResult(f"data.expectations.{_slug(name)}", PASS if passed else FAIL,
                                    message, evidence))
     return results

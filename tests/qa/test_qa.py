@@ -157,3 +157,18 @@ def test_report_is_byte_stable_and_html_escapes(tmp_path: Path, manifests: Path)
     (manifests / "backfill.yaml").write_text("id: <b>x</b>\n")
     run_qa(request)
     assert "<b>x</b>" not in (tmp_path / "d" / "index.html").read_text()
+
+
+def test_data_suite_refines_the_sample_inputs(tmp_path: Path) -> None:
+    code, doc, _ = qa(tmp_path, "data", "--input", str(REPO / "data"), "--profile", "aviation",
+                      "--work-dir", str(tmp_path / "work"))
+    assert code == 0, doc
+    result = statuses(doc)
+    assert result["data.refine"] == "pass"
+    assert any(k.startswith("data.expectations.") for k in result)
+    assert result["data.columns.organization_name"] == "pass"
+    assert (tmp_path / "work" / "refined.xlsx").is_file()
+    profile = doc["data_profile"]
+    assert profile["rows"] > 0  # type: ignore[index]
+    html = (tmp_path / "docs" / "index.html").read_text()
+    assert "@" not in html.split("Refined output profile")[1]  # contact data redacted
