@@ -12,7 +12,7 @@ BACKFILL_FLOW_NAME = "hotpass-backfill-pipeline"
 
 
 @flow(name=REFINEMENT_FLOW_NAME, log_prints=True)
-def refinement_pipeline_flow(
+def refinement_pipeline_flow(  # noqa: PLR0913 - the parameter list is a published contract
     input_dir: str = "data",
     output_path: str = "dist/refined.xlsx",
     profile_name: str = "generic",
@@ -25,11 +25,12 @@ def refinement_pipeline_flow(
     """Refine every spreadsheet under `input_dir` into one workbook; returns the run summary."""
     from hotpass.refine.flow import refinement_body
 
-    return refinement_body(
+    summary: dict[str, Any] = refinement_body(
         input_dir=input_dir, output_path=output_path, profile_name=profile_name,
         archive=archive, dist_dir=dist_dir, backfill=backfill, incremental=incremental,
         since=since,
     )
+    return summary
 
 
 @flow(name=BACKFILL_FLOW_NAME, log_prints=True)

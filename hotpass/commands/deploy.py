@@ -9,11 +9,11 @@ from typing import Any
 from hotpass.commands._render import emit, table
 
 EXAMPLES = """examples:
-  hotpass deploy --dry-run --no-upload           validate and build every manifest, write nothing
-  hotpass deploy --no-upload                     write API payloads to dist/offline/prefect/<id>.json
-  hotpass deploy --manifest-dir prefect/staging  plan and apply the staging overlay set
-  hotpass deploy --flow refinement --dry-run     show the plan for one deployment
-  hotpass deploy --prune                         also delete managed deployments not in the set
+  hotpass deploy --dry-run --no-upload        validate and build every manifest, write nothing
+  hotpass deploy --no-upload                  write payloads to dist/offline/prefect/<id>.json
+  hotpass deploy --manifest-dir prefect/staging   plan and apply the staging overlay set
+  hotpass deploy --flow refinement --dry-run  show the plan for one deployment
+  hotpass deploy --prune                      also delete managed deployments not in the set
 """
 
 

@@ -39,7 +39,9 @@ def _schedule_mapping(schedule: ScheduleSpec) -> dict[str, Any]:
 def build_runner_deployment(spec: DeploymentSpec) -> Any:
     """A Prefect RunnerDeployment with a module-path entrypoint and a simple version type, so
     `apply()` neither needs an image nor derives a version from git."""
-    from prefect.deployments.runner import EntrypointType, RunnerDeployment
+    from prefect._internal.versioning import VersionType
+    from prefect.deployments.runner import RunnerDeployment
+    from prefect.types.entrypoint import EntrypointType
 
     schedule = schedule_create(spec)
     return RunnerDeployment.from_flow(
@@ -48,7 +50,7 @@ def build_runner_deployment(spec: DeploymentSpec) -> Any:
         paused=not spec.schedule.active if spec.schedule else False,
         concurrency_limit=spec.concurrency_limit, parameters=dict(spec.parameters),
         description=spec.description, tags=list(spec.all_tags),
-        version_type="prefect:simple", enforce_parameter_schema=spec.enforce_parameter_schema,
+        version_type=VersionType.SIMPLE, enforce_parameter_schema=spec.enforce_parameter_schema,
         work_pool_name=spec.work_pool, work_queue_name=spec.work_queue,
         job_variables=dict(spec.job_variables), entrypoint_type=EntrypointType.MODULE_PATH,
     )

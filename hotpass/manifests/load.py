@@ -42,7 +42,8 @@ def read_manifest(path: Path) -> RawManifest:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ManifestReadError(Problem(Location(path), "", f"cannot read the file: {exc}")) from exc
+        problem = Problem(Location(path), "", f"cannot read the file: {exc}")
+        raise ManifestReadError(problem) from exc
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:

@@ -1,4 +1,4 @@
-"""Load a manifest set: the top-level YAML files of one directory, every problem reported at once."""
+"""Load a manifest set: the top-level YAML files of one directory, all problems reported at once."""
 
 from __future__ import annotations
 
@@ -68,7 +68,7 @@ def load_manifest_set(directory: Path, *, tree_root: Path | None = None,
 
 
 def default_tree_root(directory: Path) -> Path:
-    """The nearest enclosing folder named `prefect` (overlays may not leave it), else `directory`."""
+    """The nearest enclosing folder named `prefect` (overlays may not leave it), else itself."""
     resolved = directory.resolve()
     return next((p for p in (resolved, *resolved.parents) if p.name == "prefect"), resolved)
 

@@ -25,7 +25,8 @@ class Problem:
     def __str__(self) -> str:
         loc = self.location
         where = f"{display_path(loc.file)}:{loc.line}:{loc.col}"
-        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+        return f"{where}: {self.field}: {self.message}" if self.field else (
+            f"{where}: {self.message}")
 
 
 def field_name(path: FieldPath) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from functools import cache
 from typing import Any
 
@@ -31,9 +32,11 @@ def schema_problems(manifest: RawManifest) -> list[Problem]:
 
 def _to_problems(manifest: RawManifest, error: ValidationError) -> list[Problem]:
     path: FieldPath = tuple(error.absolute_path)
+    schema: Any = error.schema
     if error.validator == "additionalProperties":
-        known = sorted(error.schema.get("properties", {}))
-        unknown = sorted(set(error.instance) - set(known))
+        known = sorted(schema.get("properties", {}))
+        instance: Any = error.instance
+        unknown = sorted(set(instance) - set(known))
         return [Problem(manifest.locate((*path, key)), field_name((*path, key)),
                         f"unknown field (expected one of: {', '.join(known)})") for key in unknown]
     if error.validator == "required":
@@ -50,8 +53,8 @@ def _shown(value: Any) -> str:
 
 
 def _expected(error: ValidationError) -> str:
-    value = error.validator_value
-    phrases = {
+    value: Any = error.validator_value
+    phrases: dict[str, Callable[[], str]] = {
         "type": lambda: " or ".join(value) if isinstance(value, list) else str(value),
         "enum": lambda: "one of " + ", ".join(json.dumps(v) for v in value),
         "const": lambda: json.dumps(value),
