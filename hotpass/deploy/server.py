@@ -1,4 +1,5 @@
-"""The server path of `hotpass deploy`: plan against the live server, then apply."""
+"""The server path of `hotpass deploy`: validate and build everything offline first, then plan
+against the live server, then (unless --dry-run) apply only what changed."""
 
 from __future__ import annotations
 
@@ -7,10 +8,58 @@ from typing import TYPE_CHECKING
 from hotpass.errors import UsageError
 
 if TYPE_CHECKING:
+    from hotpass.deploy.apply import ApplyResult
+    from hotpass.deploy.plan import DeployPlan
     from hotpass.deploy.service import DeployRequest, DeployResult
     from hotpass.manifests import DeploymentSpec
 
 
 def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:
-    raise UsageError("deploying to a server is not available yet",
-                     hint="use --no-upload to export the payloads offline")
+    from hotpass.deploy.apply import apply_plan
+    from hotpass.deploy.plan import desired_state, plan_deployments
+    from hotpass.prefect_local.client import prefect_client
+
+    if request.prune and request.flow_ids:
+        raise UsageError("--prune compares the whole manifest set, so it cannot be combined "
+                         "with --flow", hint="drop --flow (or drop --prune)")
+    wants_image = request.build_image or request.push_image
+    if wants_image:
+        from hotpass.deploy.image import images_to_build, require_docker_engine
+
+        images_to_build(specs)
+        require_docker_engine()
+    desired = [desired_state(spec) for spec in specs]  # every build problem before any write
+    with prefect_client(request.api_url) as client:
+        plan = plan_deployments(client, specs, prune=request.prune, desired=desired)
+        if request.dry_run:
+            return plan_result(request, plan)
+        if wants_image:
+            from hotpass.deploy.image import build_images
+
+            build_images(specs, push=request.push_image)
+        return apply_result(request, plan, apply_plan(client, plan, specs))
+
+
+def _summary(plan: DeployPlan) -> str:
+    return ", ".join(f"{plan.count(a)} {a}" for a in ("create", "update", "unchanged", "delete"))
+
+
+def plan_result(request: DeployRequest, plan: DeployPlan) -> DeployResult:
+    from hotpass.deploy.service import DeployResult, DeployRow
+
+    rows = tuple(DeployRow(r.id, r.deployment, r.action, r.changed_fields) for r in plan.rows)
+    notes = [f"work pool {p} would be created (type process)" for p in plan.pools_to_create]
+    notes.append(f"dry run: {_summary(plan)}; nothing was written")
+    return DeployResult("plan", request.manifest_dir, rows, tuple(notes))
+
+
+def apply_result(request: DeployRequest, plan: DeployPlan, applied: ApplyResult,
+                 ) -> DeployResult:
+    from hotpass.deploy.service import DeployResult, DeployRow
+
+    rows = tuple(DeployRow(r.id, r.deployment, r.action, r.changed_fields)
+                 for r in applied.rows)
+    notes = [f"created work pool {p} (type process)" for p in applied.pools_created]
+    notes.append(f"applied: {_summary(plan)} ({applied.writes} write"
+                 f"{'s' if applied.writes != 1 else ''})")
+    return DeployResult("apply", request.manifest_dir, rows, tuple(notes))

@@ -3,6 +3,7 @@ API errors into `PrefectUnavailable` (exit 3) with the URL masked."""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -54,6 +55,7 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
     from prefect.exceptions import PrefectHTTPStatusError
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
 
+    _quiet_request_logs()
     url = resolve_api_url(api_url, home=home)
     shown = mask_url(url)
     client = SyncPrefectClient(url, api_key=PREFECT_API_KEY.value(),
@@ -75,6 +77,12 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
     except (httpx.TransportError, OSError) as exc:
         raise PrefectUnavailable(f"lost the Prefect API at {shown}: {_describe(exc)}",
                                  hint=START_HINT) from exc
+
+
+def _quiet_request_logs() -> None:
+    """httpx logs every request at INFO; keep that for --debug (root logger at DEBUG) only."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
+        logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 def _describe(exc: BaseException) -> str:
