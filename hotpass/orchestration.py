@@ -3,12 +3,22 @@ manifests already in use (design §3), the bodies live in the library."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from prefect import flow
 
 REFINEMENT_FLOW_NAME = "hotpass-refinement-pipeline"
 BACKFILL_FLOW_NAME = "hotpass-backfill-pipeline"
+# A process worker runs each flow in a fresh temp directory, so relative paths in parameters
+# ("data", "dist/…") resolve against the project folder the worker was started for.
+PROJECT_DIR_ENV = "HOTPASS_PROJECT_DIR"
+
+
+def project_path(value: str) -> str:
+    """`value` made absolute against $HOTPASS_PROJECT_DIR when it is relative and that is set."""
+    root = os.environ.get(PROJECT_DIR_ENV)
+    return os.path.join(root, value) if root and not os.path.isabs(value) else value
 
 
 @flow(name=REFINEMENT_FLOW_NAME, log_prints=True)
