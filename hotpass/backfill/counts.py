@@ -4,6 +4,7 @@ the `refined` and `issues` sheets."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -32,11 +33,13 @@ def output_counts(output_path: str | Path) -> dict[str, int | None]:
 
 
 def _summary(rows: list[list[Any]]) -> dict[str, int]:
+    """`records_in` etc. from rows like (key, value) or (section, key, value)."""
     found: dict[str, int] = {}
     for row in rows:
-        if len(row) >= 2 and str(row[0]).strip().lower() in _KEYS:
-            try:
-                found[str(row[0]).strip().lower()] = int(float(row[1]))
-            except (TypeError, ValueError):
-                continue
+        cells = [str(c).strip() for c in row]
+        for index, cell in enumerate(cells[:-1]):
+            if cell.lower() in _KEYS and cell.lower() not in found:
+                with contextlib.suppress(ValueError):
+                    found[cell.lower()] = int(float(cells[index + 1]))
+                break
     return found

@@ -4,7 +4,8 @@ Each run is restored here (workers share this file system), then submitted with 
 key `<backfill-id>/<date>/<version>` while holding one slot of the global concurrency limit
 `hotpass/backfill` (set to the concurrency; acquired with strict=True so a missing limit is an
 error, not an unlimited run). A run already submitted by a killed backfill is re-attached by its
-key and never submitted twice."""
+key and never submitted twice; the slots it held (leases recorded in the state file) are
+given back first."""
 
 from __future__ import annotations
 
@@ -27,10 +28,17 @@ if TYPE_CHECKING:
 
 GLOBAL_LIMIT = "hotpass/backfill"
 REFINEMENT_DEPLOYMENT = "hotpass-refinement-pipeline/hotpass-refinement"
-LEASE_SECONDS = 60  # the server's minimum: a killed backfill's slots come back soonest
+LEASE_SECONDS = 60  # the server's minimum: a slot nobody gives back expires soonest
 
 OnOutcome = Callable[[RunOutcome], None]
-OnSubmitted = Callable[[RunSpec, str], None]
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Called from the submitting threads so the state file can record them at once."""
+
+    submitted: Callable[[RunSpec, str], None]  # the child flow run id
+    leased: Callable[[RunSpec, str | None], None]  # the slot's lease id, None once released
 
 
 class NoWorkersOnline(HotpassError):
@@ -99,16 +107,12 @@ def _prefect_errors() -> Iterator[None]:
 
 
 def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployment_id: str,
-                    concurrency: int, on_outcome: OnOutcome,
-                    on_submitted: OnSubmitted) -> list[RunOutcome]:
-    """Run `specs` as child flow runs, at most `concurrency` at once; see the module docstring.
-
-    Specs whose `flow_run_id` is known (`attached`) are re-attached without taking a slot: the
-    killed backfill's lease still counts them until it expires."""
+                    concurrency: int, on_outcome: OnOutcome, hooks: Hooks) -> list[RunOutcome]:
+    """Run `specs` as child flow runs, at most `concurrency` at once; see the module docstring."""
     outcomes: list[RunOutcome] = []
     with _api(target.api_url), ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
         futures = [pool.submit(contextvars.copy_context().run, _one, spec, target,
-                               deployment_id, on_submitted) for spec in specs]
+                               deployment_id, hooks) for spec in specs]
         for future in as_completed(futures):
             outcome = future.result()
             on_outcome(outcome)
@@ -116,17 +120,32 @@ def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployme
     return outcomes
 
 
-def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str,
-         on_submitted: OnSubmitted) -> RunOutcome:
+def release_stale_leases(target: PrefectTarget, lease_ids: Sequence[str]) -> None:
+    """Give back the slots a killed backfill still held, so a resume need not wait for them
+    to expire. A lease that already expired or was released is ignored."""
+    if not lease_ids:
+        return
+    from uuid import UUID
+
+    from prefect.concurrency._sync import release_concurrency_slots_with_lease
+
+    with _api(target.api_url):
+        for lease_id in lease_ids:
+            try:
+                release_concurrency_slots_with_lease(UUID(lease_id))
+            except Exception:  # gone already: nothing to give back
+                continue
+
+
+def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str, hooks: Hooks) -> RunOutcome:
     started_at, clock = utc_now(), time.perf_counter()
     try:
-        with _client() as client:
+        with _client() as client, _slot(spec, hooks):
             flow_run = _attached(client, spec)
-            if flow_run is not None:
-                flow_run = _wait(client, flow_run, target)
-            else:
+            if flow_run is None:
                 restore(spec)
-                flow_run = _submit_and_wait(client, spec, target, deployment_id, on_submitted)
+                flow_run = _submit(client, spec, deployment_id, hooks)
+            flow_run = _wait(client, flow_run, target)
     except HotpassError as exc:
         return failed_outcome(spec, exc.message, executor="prefect", started_at=started_at,
                               seconds=time.perf_counter() - clock)
@@ -134,6 +153,27 @@ def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str,
         return failed_outcome(spec, f"{type(exc).__name__}: {exc}", executor="prefect",
                               started_at=started_at, seconds=time.perf_counter() - clock)
     return _outcome(spec, flow_run, started_at, time.perf_counter() - clock)
+
+
+@contextmanager
+def _slot(spec: RunSpec, hooks: Hooks) -> Iterator[None]:
+    """Hold one slot of GLOBAL_LIMIT (strict: a missing limit is an error) and record its lease
+    so a resume after a kill can give it back."""
+    from prefect.concurrency._leases import maintain_concurrency_lease
+    from prefect.concurrency._sync import (
+        acquire_concurrency_slots_with_lease,
+        release_concurrency_slots_with_lease,
+    )
+
+    response = acquire_concurrency_slots_with_lease(
+        [GLOBAL_LIMIT], 1, lease_duration=LEASE_SECONDS, strict=True)
+    hooks.leased(spec, str(response.lease_id))
+    try:
+        with maintain_concurrency_lease(response.lease_id, LEASE_SECONDS):
+            yield
+    finally:
+        release_concurrency_slots_with_lease(response.lease_id)
+        hooks.leased(spec, None)
 
 
 def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
@@ -152,19 +192,16 @@ def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
         return None
 
 
-def _submit_and_wait(client: SyncPrefectClient, spec: RunSpec, target: PrefectTarget,
-                     deployment_id: str, on_submitted: OnSubmitted) -> FlowRun:
+def _submit(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
+            hooks: Hooks) -> FlowRun:
     from uuid import UUID
 
-    from prefect.concurrency.sync import concurrency
-
-    with concurrency(GLOBAL_LIMIT, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
-        flow_run = client.create_flow_run_from_deployment(
-            UUID(deployment_id), parameters=child_parameters(spec), name=f"backfill-{spec.label}",
-            idempotency_key=spec.idempotency_key,
-            tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"])
-        on_submitted(spec, str(flow_run.id))
-        return _wait(client, flow_run, target)
+    flow_run = client.create_flow_run_from_deployment(
+        UUID(deployment_id), parameters=child_parameters(spec), name=f"backfill-{spec.label}",
+        idempotency_key=spec.idempotency_key,
+        tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"])
+    hooks.submitted(spec, str(flow_run.id))
+    return flow_run
 
 
 def child_parameters(spec: RunSpec) -> dict[str, Any]:

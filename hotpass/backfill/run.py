@@ -58,6 +58,7 @@ def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
     emit = on_event or (lambda event: None)
     state, path, _ = build_state(request)
     selected = [r for r in state.runs if will_run(r, request.rerun)]
+    stale_leases = [r.lease_id for r in state.runs if r.lease_id]
     for record in selected:
         _begin(record)
     save_state(state, path)
@@ -69,10 +70,11 @@ def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
     result.executor = executor
     emit(BackfillEvent("start", message=executor, total=len(specs)))
     if executor == "prefect":
-        prefect_fanout.run_via_prefect(specs, target=request.prefect,
-                                       deployment_id=deployment_id,
-                                       concurrency=request.concurrency,
-                                       on_outcome=tracker.finished, on_submitted=tracker.submitted)
+        prefect_fanout.release_stale_leases(request.prefect, stale_leases)
+        prefect_fanout.run_via_prefect(
+            specs, target=request.prefect, deployment_id=deployment_id,
+            concurrency=request.concurrency, on_outcome=tracker.finished,
+            hooks=prefect_fanout.Hooks(submitted=tracker.submitted, leased=tracker.leased))
     else:
         run_local(specs, concurrency=request.concurrency, on_outcome=tracker.finished,
                   **({"run_one": run_one} if run_one else {}))
@@ -101,6 +103,7 @@ def _begin(record: RunRecord) -> None:
         record.flow_run_id = None
     record.attempts = max(record.attempts, 1)
     record.status = "running"
+    record.lease_id = None
 
 
 def _spec(state: BackfillState, record: RunRecord) -> RunSpec:
@@ -126,6 +129,11 @@ class _Tracker:
             record = self._record(spec.run_date, spec.version)
             record.flow_run_id = flow_run_id
             record.executor = "prefect"
+            save_state(self._state, self._path)
+
+    def leased(self, spec: RunSpec, lease_id: str | None) -> None:
+        with self._lock:
+            self._record(spec.run_date, spec.version).lease_id = lease_id
             save_state(self._state, self._path)
 
     def finished(self, outcome: RunOutcome) -> None:

@@ -44,6 +44,7 @@ class RunRecord:
     rejected: int | None = None
     error: str | None = None
     flow_run_id: str | None = None
+    lease_id: str | None = None  # the Prefect slot held while the run is in flight
 
     @property
     def label(self) -> str:
