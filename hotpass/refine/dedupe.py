@@ -57,6 +57,7 @@ def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, A
     row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
     for name in org_fields:
         row[name] = next((r.values[name] for r in ranked if r.values.get(name)), "")
+    row["organization_name"] = _best_written_name(ranked)
     contacts = _merge_contacts(ranked)
     shown_emails: set[str] = set()
     shown_phones: set[str] = set()
@@ -78,6 +79,17 @@ def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, A
     row["provenance"] = "; ".join(_where(r) for r in sorted(ranked, key=_position))
     row["extra"] = " | ".join(_unique(r.extra for r in ranked if r.extra))
     return row
+
+
+def _best_written_name(ranked: list[Record]) -> str:
+    """Among the highest-priority sources, the name in mixed case with the most detail
+    ('Acme Aviation (Pty) Ltd' over 'ACME AVIATION')."""
+    top = ranked[0].priority
+    names = [r.values.get("organization_name", "") for r in ranked if r.priority == top]
+    names = [n for n in names if n]
+    if not names:
+        return ""
+    return max(names, key=lambda n: (not n.isupper() and not n.islower(), len(n)))
 
 
 def _merge_contacts(ranked: list[Record]) -> list[Contact]:
