@@ -36,8 +36,9 @@ def refinement_pipeline_flow(  # noqa: PLR0913 - the parameter list is a publish
     from hotpass.refine.flow import refinement_body
 
     summary: dict[str, Any] = refinement_body(
-        input_dir=input_dir, output_path=output_path, profile_name=profile_name,
-        archive=archive, dist_dir=dist_dir, backfill=backfill, incremental=incremental,
+        input_dir=project_path(input_dir), output_path=project_path(output_path),
+        profile_name=profile_name, archive=archive, dist_dir=project_path(dist_dir),
+        backfill=backfill, incremental=incremental,
         since=since,
     )
     return summary
@@ -64,7 +65,8 @@ def backfill_pipeline_flow(  # noqa: PLR0913 - the parameter list is a published
 
     return backfill_body(
         since=since, start_date=start_date, end_date=end_date, versions=versions, runs=runs,
-        archive_root=archive_root, restore_root=restore_root, archive_pattern=archive_pattern,
+        archive_root=project_path(archive_root), restore_root=project_path(restore_root),
+        archive_pattern=archive_pattern,
         profile_name=profile_name, concurrency_limit=concurrency_limit, rerun=rerun,
         backfill=backfill, incremental=incremental,
     )

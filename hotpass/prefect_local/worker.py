@@ -54,7 +54,8 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,
             "--name", name]
     if limit is not None:
         argv += ["--limit", str(limit)]
-    env = process.child_env(home, api_url, {**WORKER_ENV, **(extra_env or {})})
+    project_dir = {"HOTPASS_PROJECT_DIR": str((cwd or Path.cwd()).resolve())}
+    env = process.child_env(home, api_url, {**WORKER_ENV, **project_dir, **(extra_env or {})})
     popen = process.spawn(argv, env=env, log_path=log_path, cwd=cwd)
     handle = WorkerHandle(pid=popen.pid, pool=pool, name=name, home=home, log_path=log_path,
                           limit=limit)
