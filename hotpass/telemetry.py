@@ -53,8 +53,7 @@ class PipelineMetrics:
 
     def shutdown(self) -> None:
         if self._provider is not None:
-            self._provider.force_flush()
-            self._provider.shutdown()
+            self._provider.shutdown()  # readers export what they hold once, then stop
             self._provider = None
 
 
