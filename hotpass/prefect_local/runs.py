@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -96,3 +97,49 @@ def require_completed(outcome: RunOutcome) -> RunOutcome:
                          hint="read the run's logs (hotpass exports them with the rehearsal "
                               "bundle) or the worker log")
     return outcome
+
+
+def deployment_full_name(reference: str, manifest_dir: Path) -> str:
+    """`flow-name/deployment-name` for a manifest id; a full name or a UUID is returned as is."""
+    if "/" in reference or _is_uuid(reference):
+        return reference
+    from hotpass.manifests import load_manifest_set
+    from hotpass.manifests.check import import_flow
+
+    spec = load_manifest_set(manifest_dir).select([reference])[0]
+    return f"{import_flow(spec.flow).name}/{spec.name}"
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class LaunchResult:
+    deployment: str
+    flow_run_id: str
+    outcome: RunOutcome | None  # None when not waiting
+
+    @property
+    def exit_code(self) -> int:
+        return self.outcome.exit_code if self.outcome is not None else 0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"deployment": self.deployment, "flow_run_id": self.flow_run_id,
+                "outcome": self.outcome.to_json() if self.outcome else None}
+
+
+def launch(reference: str, parameters: dict[str, Any] | None, *, wait: bool, timeout: float,
+           api_url: str | None = None, manifest_dir: Path = Path("prefect")) -> LaunchResult:
+    """`hotpass run`: trigger the deployment (manifest id, full name or UUID), optionally wait."""
+    from hotpass.prefect_local.client import prefect_client
+
+    full_name = deployment_full_name(reference, manifest_dir)
+    with prefect_client(api_url) as client:
+        run_id = trigger_run(client, full_name, parameters)
+        outcome = wait_for_run(client, run_id, timeout=timeout) if wait else None
+    return LaunchResult(full_name, str(run_id), outcome)

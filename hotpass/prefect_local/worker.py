@@ -2,7 +2,7 @@
 
 The worker runs flows in subprocesses of the venv it was started from, so module-path
 entrypoints (`hotpass.orchestration:…`) import from the installed package. State:
-`<home>/worker-<pool>.json` and `worker-<pool>.log`.
+`<home>/worker-<name>.json` and `worker-<name>.log` (the name carries the pool).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,
     current directory), where relative paths in flow parameters resolve."""
     home = home.resolve()
     name = f"hotpass-{_slug(pool)}-{os.getpid()}-{time.monotonic_ns() % 100000}"
-    log_path = home / f"worker-{_slug(pool)}.log"
+    log_path = home / f"worker-{name}.log"
     argv = [process.prefect_executable(), "worker", "start", "--pool", pool, "--type", "process",
             "--name", name]
     if limit is not None:
@@ -59,7 +59,7 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,
     popen = process.spawn(argv, env=env, log_path=log_path, cwd=cwd)
     handle = WorkerHandle(pid=popen.pid, pool=pool, name=name, home=home, log_path=log_path,
                           limit=limit)
-    process.write_state(home / f"worker-{_slug(pool)}.json", handle.to_json())
+    process.write_state(state_path(home, name), handle.to_json())
     try:
         _wait_online(handle, api_url, popen.poll, timeout)
     except PrefectUnavailable:
@@ -101,15 +101,12 @@ def _is_online(client: Any, handle: WorkerHandle) -> bool:
 def stop_worker(handle: WorkerHandle) -> bool:
     """Stop the worker if the recorded PID is still that worker; True if it was stopped."""
     stopped = process.terminate(handle.pid, WORKER_MARKER, grace=3.0, timeout=20.0)
-    state = home_state_path(handle.home, handle.pool)
-    recorded = process.read_state(state)
-    if recorded is not None and recorded.get("pid") == handle.pid:
-        state.unlink(missing_ok=True)
+    state_path(handle.home, handle.name).unlink(missing_ok=True)
     return stopped
 
 
-def home_state_path(home: Path, pool: str) -> Path:
-    return home.resolve() / f"worker-{_slug(pool)}.json"
+def state_path(home: Path, name: str) -> Path:
+    return home.resolve() / f"worker-{name}.json"
 
 
 def recorded_workers(home: Path) -> list[WorkerHandle]:
