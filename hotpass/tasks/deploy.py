@@ -48,5 +48,32 @@ def export(c: Context, manifest_dir: str | None = None, flow: list[str] | None =
     _deploy(c, manifest_dir, flow or [], as_json=json, no_upload=True, output_dir=target)
 
 
-collection = Collection("deploy", validate, export)
+SERVER_HELP = {**FLAG_HELP, "prune": "also delete managed deployments not in the set",
+               "api_url": "Prefect API URL (default: PREFECT_API_URL, then .hotpass/)",
+               "build_image": "build each manifest's image (needs a Docker engine)",
+               "push_image": "push the built images"}
+
+
+@task(help={k: v for k, v in SERVER_HELP.items() if not k.endswith("_image")},
+      iterable=["flow"])
+@reports_errors
+def plan(c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
+         prune: bool = False, api_url: str | None = None, json: bool = False) -> None:
+    """Compare the manifests with the server: create/update/unchanged(/delete); write nothing."""
+    _deploy(c, manifest_dir, flow or [], as_json=json, dry_run=True, prune=prune,
+            api_url=api_url)
+
+
+@task(help=SERVER_HELP, iterable=["flow"])
+@reports_errors
+def apply(  # noqa: PLR0913 - Invoke maps one parameter per CLI flag
+        c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
+          prune: bool = False, api_url: str | None = None, build_image: bool = False,
+          push_image: bool = False, json: bool = False) -> None:
+    """Plan, then write only the creates, updates (and with --prune, deletes)."""
+    _deploy(c, manifest_dir, flow or [], as_json=json, prune=prune, api_url=api_url,
+            build_image=build_image, push_image=push_image)
+
+
+collection = Collection("deploy", validate, export, plan, apply)
 collection.configure({"deploy": {"manifest_dir": "prefect", "output_dir": "dist/offline/prefect"}})
