@@ -68,8 +68,8 @@ def plan(c: Context, manifest_dir: str | None = None, flow: list[str] | None = N
 @reports_errors
 def apply(  # noqa: PLR0913 - Invoke maps one parameter per CLI flag
         c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
-          prune: bool = False, api_url: str | None = None, build_image: bool = False,
-          push_image: bool = False, json: bool = False) -> None:
+        prune: bool = False, api_url: str | None = None, build_image: bool = False,
+        push_image: bool = False, json: bool = False) -> None:
     """Plan, then write only the creates, updates (and with --prune, deletes)."""
     _deploy(c, manifest_dir, flow or [], as_json=json, prune=prune, api_url=api_url,
             build_image=build_image, push_image=push_image)
