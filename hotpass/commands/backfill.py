@@ -60,6 +60,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
                    "pool (local fallback, with a warning, when no worker is online)")
     p.add_argument("--api-url", help="Prefect API URL (default PREFECT_API_URL or the local "
                    "server of `hotpass server start`)")
+    p.add_argument("--deployment", metavar="FLOW/NAME", help="refinement deployment the runs "
+                   "are submitted to (default hotpass-refinement-pipeline/hotpass-refinement)")
     p.set_defaults(handler=_run)
 
 
@@ -95,7 +97,8 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
     if args.via_prefect:
         from hotpass.prefect_local.client import resolve_api_url
 
-        target = PrefectTarget(api_url=resolve_api_url(args.api_url))
+        target = PrefectTarget(api_url=resolve_api_url(args.api_url),
+                               deployment=args.deployment or target.deployment)
     return BackfillRequest(
         start_date=parse_date(args.start_date, "--start-date") if args.start_date else None,
         end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,

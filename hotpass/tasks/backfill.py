@@ -41,7 +41,8 @@ def _namespace(c: Context, **values: Any) -> argparse.Namespace:
         None if values["config"] else defaults.archive_root)
     values["restore_root"] = values.get("restore_root") or (
         None if values["config"] else defaults.restore_root)
-    for name in ("archive_pattern", "profile", "concurrency", "max_extract_bytes", "api_url"):
+    for name in ("archive_pattern", "profile", "concurrency", "max_extract_bytes", "api_url",
+                 "deployment"):
         values.setdefault(name, None)
     values.setdefault("archive", False)
     values.setdefault("via_prefect", False)

@@ -1,0 +1,199 @@
+"""Backfills through a real Prefect server and two process workers (integration)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from hotpass.backfill.plan import BackfillRequest
+from hotpass.backfill.prefect_fanout import GLOBAL_LIMIT, PrefectTarget
+from hotpass.backfill.run import BackfillEvent, run_backfill
+from tests.backfill.zips import good_zip
+
+pytestmark = pytest.mark.integration
+
+HEADER = "organization_name,contact_name,contact_email,contact_phone,website,province\n"
+
+
+def _archives(root: Path, days: int) -> None:
+    for day in range(1, days + 1):
+        rows = "".join(f"Org {day}-{n} Aviation,Pat {n},ops{n}@org{day}.example,"
+                       f"+27 11 555 01{n:02d},org{day}.example,Gauteng\n" for n in range(3))
+        good_zip(root / f"2024-03-{day:02d}" / "hotpass-inputs-v1.zip", {"a.csv": HEADER + rows})
+
+
+def _register(api_url: str, pool: str, name: str) -> str:
+    from prefect.deployments.runner import EntrypointType, RunnerDeployment
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from hotpass.orchestration import REFINEMENT_FLOW_NAME, refinement_pipeline_flow
+
+    deployment = RunnerDeployment.from_flow(
+        refinement_pipeline_flow, name=name, entrypoint_type=EntrypointType.MODULE_PATH,
+        version_type="prefect:simple", work_pool_name=pool)
+    with temporary_settings({PREFECT_API_URL: api_url}):
+        deployment.apply()
+    return f"{REFINEMENT_FLOW_NAME}/{name}"
+
+
+@pytest.fixture(scope="module")
+def two_workers(prefect_server: Any, prefect_worker: Any,
+                tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The session worker plus a second process worker on the same pool; yields the pool."""
+    from hotpass.prefect_local.worker import start_worker, stop_worker
+
+    second = start_worker(prefect_server.api_url, prefect_worker.pool, limit=4,
+                          home=tmp_path_factory.mktemp("second-worker"),
+                          cwd=tmp_path_factory.mktemp("second-worker-cwd"), timeout=120)
+    try:
+        yield str(prefect_worker.pool)
+    finally:
+        stop_worker(second)
+
+
+def _request(tmp_path: Path, target: PrefectTarget, days: int, **extra: Any) -> BackfillRequest:
+    return BackfillRequest(start_date=date(2024, 3, 1), end_date=date(2024, 3, days),
+                           archive_root=tmp_path / "archive", restore_root=tmp_path / "restore",
+                           concurrency=2, via_prefect=True, prefect=target, **extra)
+
+
+def _flow_runs(api_url: str, backfill_id: str) -> list[Any]:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
+
+    from hotpass.prefect_local.client import prefect_client
+
+    with prefect_client(api_url) as client:
+        return list(client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            tags=FlowRunFilterTags(all_=[f"backfill:{backfill_id}"])), limit=200))
+
+
+def _max_overlap(runs: list[Any]) -> int:
+    edges = sorted([(r.start_time, 1) for r in runs] + [(r.end_time, -1) for r in runs],
+                   key=lambda edge: (edge[0], edge[1]))
+    current = peak = 0
+    for _, step in edges:
+        current += step
+        peak = max(peak, current)
+    return peak
+
+
+def _refined_cells(path: str) -> list[list[Any]]:
+    from python_calamine import CalamineWorkbook
+
+    workbook = CalamineWorkbook.from_path(path)
+    rows: list[list[Any]] = workbook.get_sheet_by_name("refined").to_python()
+    return rows
+
+
+def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any,
+                                                              two_workers: str,
+                                                              tmp_path: Path) -> None:
+    _archives(tmp_path / "archive", 8)
+    name = _register(prefect_server.api_url, two_workers, f"bf-{uuid.uuid4().hex[:8]}")
+    target = PrefectTarget(api_url=prefect_server.api_url, deployment=name, run_timeout=300)
+    result = run_backfill(_request(tmp_path, target, 8))
+
+    assert result.executor == "prefect"
+    assert [r.status for r in result.runs] == ["completed"] * 8, [r.error for r in result.runs]
+    assert all(r.records_out == 3 and r.flow_run_id for r in result.runs)
+    runs = _flow_runs(prefect_server.api_url, result.backfill_id)
+    assert len(runs) == 8 and all(r.state.is_completed() for r in runs)
+    assert 1 <= _max_overlap(runs) <= 2
+    keys = sorted(r.idempotency_key for r in runs)
+    assert keys[0] == f"{result.backfill_id}/2024-03-01/v1"
+    from hotpass.prefect_local.client import prefect_client
+
+    with prefect_client(prefect_server.api_url) as client:
+        assert client.read_global_concurrency_limit_by_name(GLOBAL_LIMIT).limit == 2
+
+
+def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, two_workers: str,
+                                                        tmp_path: Path) -> None:
+    _archives(tmp_path / "archive", 4)
+    name = _register(prefect_server.api_url, two_workers, f"bf-{uuid.uuid4().hex[:8]}")
+    argv = [sys.executable, "-m", "hotpass.cli", "backfill", "--start-date", "2024-03-01",
+            "--end-date", "2024-03-04", "--archive-root", str(tmp_path / "archive"),
+            "--restore-root", str(tmp_path / "restore"), "--concurrency", "2",
+            "--via-prefect", "--api-url", prefect_server.api_url, "--deployment", name, "--json"]
+    first = subprocess.Popen(argv, env={**os.environ, **prefect_server.env},
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state_file = _wait_for_completed(tmp_path / "restore", first, at_least=1)
+    first.send_signal(signal.SIGKILL)
+    first.wait(timeout=30)
+    before = json.loads(state_file.read_text())
+    done_before = {r["run_date"]: r for r in before["runs"] if r["status"] == "completed"}
+    assert 1 <= len(done_before) < 4
+
+    target = PrefectTarget(api_url=prefect_server.api_url, deployment=name, run_timeout=300)
+    events: list[BackfillEvent] = []
+    resumed = run_backfill(_request(tmp_path, target, 4, resume_id=before["backfill_id"]),
+                           events.append)
+
+    assert [r.status for r in resumed.runs] == ["completed"] * 4, [r.error for r in resumed.runs]
+    assert set(resumed.ran) == {f"{d}--v1" for d in
+                                ("2024-03-01", "2024-03-02", "2024-03-03", "2024-03-04")
+                                if d not in done_before}
+    for record in resumed.runs:
+        if record.run_date in done_before:  # untouched by the resume
+            assert record.finished_at == done_before[record.run_date]["finished_at"]
+    runs = _flow_runs(prefect_server.api_url, resumed.backfill_id)
+    assert len(runs) == 4  # a run submitted before the kill was re-attached, not resubmitted
+    assert all(r.lease_id is None for r in resumed.runs)
+
+    reference = run_backfill(BackfillRequest(
+        start_date=date(2024, 3, 1), end_date=date(2024, 3, 4),
+        archive_root=tmp_path / "archive", restore_root=tmp_path / "reference", concurrency=1))
+    for resumed_run, reference_run in zip(resumed.runs, reference.runs, strict=True):
+        assert _refined_cells(resumed_run.output_path) == _refined_cells(
+            reference_run.output_path)
+
+
+def _wait_for_completed(restore_root: Path, process: subprocess.Popen[bytes],
+                        at_least: int) -> Path:
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline:
+        for path in restore_root.glob("backfill-*.json"):
+            try:
+                runs = json.loads(path.read_text())["runs"]
+            except (ValueError, KeyError):
+                continue
+            if sum(r["status"] == "completed" for r in runs) >= at_least:
+                return path
+        assert process.poll() is None, "the backfill ended before it could be killed"
+        time.sleep(0.2)
+    raise AssertionError("no run completed in time")
+
+
+def test_no_worker_online_falls_back_to_local_runs_with_a_warning(prefect_server: Any,
+                                                                  tmp_path: Path) -> None:
+    from prefect.client.schemas.actions import WorkPoolCreate
+
+    from hotpass.prefect_local.client import prefect_client
+
+    pool = f"empty-{uuid.uuid4().hex[:8]}"
+    with prefect_client(prefect_server.api_url) as client:
+        client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
+    name = _register(prefect_server.api_url, pool, f"bf-{uuid.uuid4().hex[:8]}")
+    _archives(tmp_path / "archive", 2)
+    events: list[BackfillEvent] = []
+    target = PrefectTarget(api_url=prefect_server.api_url, deployment=name)
+    result = run_backfill(_request(tmp_path, target, 2), events.append)
+
+    assert result.executor == "local"
+    assert [r.status for r in result.runs] == ["completed", "completed"]
+    assert all(r.executor == "local" for r in result.runs)
+    warnings = [e.message for e in events if e.kind == "warning"]
+    assert len(warnings) == 1 and f"no worker is online in work pool {pool!r}" in warnings[0]
+    assert "locally" in warnings[0]
+    assert _flow_runs(prefect_server.api_url, result.backfill_id) == []
