@@ -155,7 +155,7 @@ class Transcript:
     def _append(self, text: str) -> None:
         stamp = iso(utc_now())
         for line in mask_log_text(text, self.secrets).splitlines() or [""]:
-            self._log.append(f"{stamp} {line}")
+            self._log.append(f"{stamp} {line}".rstrip())
 
 
 def _call(action: Callable[[], StepOutput]) -> StepOutput:
