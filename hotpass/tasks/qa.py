@@ -1,0 +1,81 @@
+"""`invoke qa.all|manifests|lint|test`: the QA suites (same library call as `hotpass qa`) and the
+developer checks (ruff + mypy, pytest)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from invoke.collection import Collection
+from invoke.context import Context
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from hotpass.tasks._boundary import reports_errors
+
+HELP = {
+    "manifest_dir": "manifest set (default qa.manifest_dir = prefect)",
+    "profile": "profile name or file (default: built-ins; aviation for data)",
+    "input": "input folder to refine or a refined output file (default data)",
+    "output": "report file (default dist/qa-report.json)",
+    "data_docs": "data docs folder (default dist/data-docs)",
+    "json": "print one JSON document instead of the table",
+}
+
+
+def _qa(c: Context, suites: tuple[str, ...], as_json: bool, **given: Any) -> None:
+    from hotpass.commands._render import emit
+    from hotpass.commands.qa import render
+    from hotpass.qa.runner import QaRequest, run_qa
+
+    conf = c.config.qa
+    values = {k: (v if v is not None else conf[k]) for k, v in given.items()}
+    report = run_qa(QaRequest(
+        suites=suites, manifest_dir=Path(values["manifest_dir"]), profile=values["profile"],
+        input=Path(values["input"]), output=Path(values["output"]),
+        data_docs=Path(values["data_docs"])))
+    emit(as_json, report.to_json(), render(report))
+    if report.exit_code:
+        raise Exit(code=report.exit_code)
+
+
+@task(name="all", help=HELP)
+@reports_errors
+def all_(c: Context, manifest_dir: str | None = None, profile: str | None = None,
+         input: str | None = None, output: str | None = None, data_docs: str | None = None,
+         json: bool = False) -> None:
+    """Every QA suite: manifests, profiles, data, archives (= `hotpass qa all`)."""
+    from hotpass.qa.runner import SUITES
+
+    _qa(c, SUITES, json, manifest_dir=manifest_dir, profile=profile, input=input,
+        output=output, data_docs=data_docs)
+
+
+@task(help={k: HELP[k] for k in ("manifest_dir", "output", "json")})
+@reports_errors
+def manifests(c: Context, manifest_dir: str | None = None, output: str | None = None,
+              json: bool = False) -> None:
+    """Manifests valid (with overlays) and stating incremental and backfill explicitly."""
+    _qa(c, ("manifests",), json, manifest_dir=manifest_dir, profile=None, input=None,
+        output=output, data_docs=None)
+
+
+@task
+def lint(c: Context) -> None:
+    """ruff over the code and tests, mypy --strict over hotpass/."""
+    bin_dir = Path(sys.executable).parent
+    c.run(f"{bin_dir}/ruff check hotpass tests benchmarks scripts tasks.py", pty=False)
+    c.run(f"{bin_dir}/mypy", pty=False)
+
+
+@task(help={"args": "extra pytest arguments, e.g. '-m \"not integration\"'"})
+def test(c: Context, args: str = "") -> None:
+    """The whole test suite in parallel (pytest -n auto)."""
+    bin_dir = Path(sys.executable).parent
+    c.run(f"{bin_dir}/pytest -n auto {args}".rstrip(), pty=False)
+
+
+collection = Collection("qa", all_, manifests, lint, test)
+collection.configure({"qa": {"manifest_dir": "prefect", "profile": None, "input": "data",
+                             "output": "dist/qa-report.json", "data_docs": "dist/data-docs"}})
