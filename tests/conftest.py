@@ -30,13 +30,13 @@ def prefect_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
 def prefect_worker(prefect_server: object, tmp_path_factory: pytest.TempPathFactory,
                    ) -> Iterator[object]:
     """A process worker on its own pool (`.pool`, `.name`, `.pid`) polling `prefect_server`.
-    Flow runs execute in a temp directory; `tests/prefect_local` is on its PYTHONPATH so test
-    flows there are importable by module path (e.g. `sample_flows:hello_flow`)."""
+    Flow runs execute in a temp directory; the repo root is on its PYTHONPATH so test flows are
+    importable by module path (e.g. `tests.prefect_local.sample_flows:hello_flow`)."""
     from hotpass.prefect_local.worker import start_worker, stop_worker
 
     worker_id = os.environ.get("PYTEST_XDIST_WORKER", "main")
     pythonpath = os.pathsep.join(
-        p for p in (str(REPO_ROOT / "tests" / "prefect_local"), os.environ.get("PYTHONPATH"))
+        p for p in (str(REPO_ROOT), os.environ.get("PYTHONPATH"))
         if p)
     handle = start_worker(prefect_server.api_url,  # type: ignore[attr-defined]
                           f"hotpass-test-{worker_id}", limit=4,

@@ -1,5 +1,6 @@
-"""A tiny flow the test worker imports by module path (`sample_flows:hello_flow`): proves the
-worker → run → logs path without depending on the refinement body."""
+"""A tiny flow the test worker imports by module path
+(`tests.prefect_local.sample_flows:hello_flow`): proves the worker → run → logs path without
+depending on the refinement body."""
 
 from __future__ import annotations
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from hotpass.cli import main
 from hotpass.prefect_local.client import prefect_client
 from hotpass.prefect_local.logs import export_logs
 from hotpass.prefect_local.runs import trigger_run, wait_for_run
@@ -12,7 +15,8 @@ from hotpass.prefect_local.runs import trigger_run, wait_for_run
 def _register_hello(api_url: str, pool: str) -> str:
     from prefect.deployments.runner import EntrypointType, RunnerDeployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
-    from sample_flows import hello_flow
+
+    from tests.prefect_local.sample_flows import hello_flow
 
     deployment = RunnerDeployment.from_flow(
         hello_flow, name="hello", entrypoint_type=EntrypointType.MODULE_PATH,
@@ -42,3 +46,14 @@ def test_run_through_worker_completes_and_logs_export(prefect_server, prefect_wo
     assert "bonjour from the test worker" in text
     assert text.index("bonjour from the test worker") < text.index("second line")
     assert "| WARNING  | " in text
+
+
+@pytest.mark.integration
+def test_hotpass_run_wait_exits_0_on_completed(prefect_server, prefect_worker, capsys):
+    full_name = _register_hello(prefect_server.api_url, prefect_worker.pool)
+    code = main(["run", full_name, "--params", '{"greeting": "hi"}', "--wait", "--timeout",
+                 "180", "--api-url", prefect_server.api_url, "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert document["deployment"] == full_name
+    assert document["outcome"]["state"] == "Completed"

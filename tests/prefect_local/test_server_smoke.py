@@ -1,13 +1,69 @@
+"""The local server: reuse of a running one, status, and stale state files (never signalling a
+process hotpass did not start)."""
+
 from __future__ import annotations
+
+import json
+import os
 
 import pytest
 
-from hotpass.prefect_local.server import is_healthy, server_status
+from hotpass.cli import main
+from hotpass.prefect_local.process import free_port, write_state
+from hotpass.prefect_local.server import (
+    STATE_FILE,
+    is_healthy,
+    running_server,
+    server_status,
+    start_server,
+    stop_server,
+)
 
 
 @pytest.mark.integration
-def test_fixture_server_is_healthy(prefect_server):
+def test_starting_twice_reuses_the_running_server(prefect_server):
+    again = start_server(prefect_server.home)
+    assert again.reused
+    assert (again.pid, again.api_url) == (prefect_server.pid, prefect_server.api_url)
     assert is_healthy(prefect_server.api_url)
+
+
+@pytest.mark.integration
+def test_status_reports_health_and_pools(prefect_server, capsys):
     status = server_status(prefect_server.api_url)
     assert status.healthy
     assert status.exit_code == 0
+    code = main(["server", "status", "--home", str(prefect_server.home), "--json"])
+    document = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert document["healthy"] is True
+    assert document["pid"] == prefect_server.pid
+
+
+def test_stale_state_with_someone_elses_pid_is_removed_not_signalled(tmp_path):
+    write_state(tmp_path / STATE_FILE, {"pid": os.getpid(), "port": free_port()})
+    assert running_server(tmp_path) is None
+    assert not (tmp_path / STATE_FILE).exists()
+    write_state(tmp_path / STATE_FILE, {"pid": os.getpid(), "port": free_port()})
+    result = stop_server(tmp_path)
+    assert result.stopped is False
+    assert not (tmp_path / STATE_FILE).exists()
+
+
+def test_status_without_a_server_exits_3_with_the_start_hint(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("PREFECT_API_URL", f"http://127.0.0.1:{free_port()}/api")
+    code = main(["server", "status", "--home", str(tmp_path)])
+    out = capsys.readouterr().out
+    assert code == 3
+    assert "NOT reachable" in out
+    assert "hotpass server start" in out
+
+
+def test_stop_without_a_server_says_so(tmp_path, capsys):
+    assert main(["server", "stop", "--home", str(tmp_path)]) == 0
+    assert f"no server recorded under {tmp_path.resolve()}" in capsys.readouterr().out
+
+
+def test_run_rejects_params_that_are_not_a_json_object(capsys):
+    assert main(["run", "x/y", "--params", "[1, 2]"]) == 2
+    assert "--params must be a JSON object" in capsys.readouterr().err
