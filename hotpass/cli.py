@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from hotpass import __version__
 from hotpass.errors import EXIT_INTERRUPTED, EXIT_USAGE, HotpassError
 
-# Each entry is a module under hotpass/commands/ exposing `register(subparsers, common)`.
+# Each entry is a module under hotpass/commands/ exposing `register(subparsers, common)`;
+# `server` also registers `worker`.
 COMMAND_MODULES = ("deploy", "refine", "qa", "backfill", "env", "server", "run")
 
 
@@ -32,19 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"hotpass {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        module = _command_module(name)
-        if module is not None:
-            module.register(subparsers, common)
+        importlib.import_module(f"hotpass.commands.{name}").register(subparsers, common)
     return parser
-
-
-def _command_module(name: str):  # type: ignore[no-untyped-def]
-    try:
-        return importlib.import_module(f"hotpass.commands.{name}")
-    except ModuleNotFoundError as exc:
-        if exc.name == f"hotpass.commands.{name}":
-            return None
-        raise
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -13,11 +13,6 @@ COLLECTION_MODULES = ("deploy", "backfill", "rehearse", "offline", "qa", "server
 def build_namespace() -> Collection:
     namespace = Collection()
     for name in COLLECTION_MODULES:
-        try:
-            module = importlib.import_module(f"hotpass.tasks.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"hotpass.tasks.{name}":
-                raise
-            continue
+        module = importlib.import_module(f"hotpass.tasks.{name}")
         namespace.add_collection(module.collection, name=name)
     return namespace
