@@ -98,11 +98,11 @@ class Transcript:
     def run(self, name: str, command: Sequence[str],
             action: Callable[[], StepOutput]) -> StepRecord:
         """Run `action` as step `name`; `command` is its equivalent `hotpass …` argv."""
-        shown = mask_text(shlex.join(command), self.secrets)
+        shown = mask_text(shlex.join(command), self.secrets) if command else ""
         self._commands.append((name, shown))
         started = utc_now()
         clock = time.perf_counter()
-        self._append(f"step {name}: $ {shown}")
+        self._append(f"step {name}: $ {shown}" if shown else f"step {name}: (Prefect API)")
         collector = _Collector()
         root = logging.getLogger()
         level = root.level
@@ -140,7 +140,8 @@ class Transcript:
                  f'cd "$(dirname "$0")/{back}"',
                  'if [ -x .venv/bin/hotpass ]; then PATH="$PWD/.venv/bin:$PATH"; fi']
         for name, command in self._commands:
-            lines.extend(["", f"# step {name}", command])
+            lines.extend(["", f"# step {name}", command] if command else
+                         ["", f"# step {name}: done through the Prefect API (no hotpass command)"])
         return "\n".join(lines) + "\n"
 
     def _record(self, name: str, command: str, outcome: StepOutput, started: datetime,
