@@ -49,14 +49,37 @@ def deduplicate(records: list[Record], profile: Profile) -> list[dict[str, Any]]
         groups[record.key].append(record)
     columns = output_columns(profile)
     org_fields = [c for c in columns if c in profile.fields]
-    return [_merge(key, sorted(group, key=_rank), org_fields)
+    return [_merge(key, sorted(group, key=_rank), org_fields) if len(group) > 1
+            else _single(key, group[0], org_fields)
             for key, group in sorted(groups.items())]
+
+
+def _single(key: str, record: Record, org_fields: list[str]) -> dict[str, Any]:
+    """The common case of an organisation seen once: the same row `_merge` gives, faster."""
+    values, contact = record.values, record.contact
+    row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
+    for name in org_fields:
+        row[name] = values.get(name, "")
+    emails, phones = contact.emails, contact.phones
+    row.update({
+        "primary_contact_name": contact.name, "primary_contact_role": contact.role,
+        "primary_contact_email": emails[0] if emails else "",
+        "primary_contact_phone": phones[0] if phones else "",
+        "secondary_contact_name": "", "secondary_contact_role": "",
+        "secondary_contact_email": "", "secondary_contact_phone": "",
+        "additional_emails": "; ".join(emails[1:]), "additional_phones": "; ".join(phones[1:]),
+        "hidden_in_source": record.hidden, "source_count": 1, "source_files": record.source,
+        "provenance": _where(record), "extra": record.extra})
+    return row
 
 
 def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
+    best: dict[str, str] = {}
+    for record in reversed(ranked):  # later (better-ranked) records overwrite earlier ones
+        best.update({k: v for k, v in record.values.items() if v})
     for name in org_fields:
-        row[name] = next((r.values[name] for r in ranked if r.values.get(name)), "")
+        row[name] = best.get(name, "")
     row["organization_name"] = _best_written_name(ranked)
     contacts = _merge_contacts(ranked)
     shown_emails: set[str] = set()

@@ -26,6 +26,7 @@ from hotpass.refine.pipeline import (
     RefineRequest,
     RefineResult,
     ingest,
+    paused_gc,
     refine,
     write,
 )
@@ -38,17 +39,20 @@ _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": Fal
 
 @task(name="ingest", **_TASK_OPTIONS)
 def ingest_task(request: RefineRequest, checkpoints: CheckpointStore) -> Ingested:
-    return ingest(request, checkpoints)
+    with paused_gc():
+        return ingest(request, checkpoints)
 
 
 @task(name="refine", **_TASK_OPTIONS)
 def refine_task(ingested: Ingested) -> Refined:
-    return refine(ingested)
+    with paused_gc():
+        return refine(ingested)
 
 
 @task(name="write", **_TASK_OPTIONS)
 def write_task(refined: Refined, checkpoints: CheckpointStore) -> RefineResult:
-    return write(refined, checkpoints)
+    with paused_gc():
+        return write(refined, checkpoints)
 
 
 def parse_since(since: str | None) -> datetime | None:

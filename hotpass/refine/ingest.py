@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.fsutil import atomic_write_text, sha256_file
-from hotpass.refine.layout import fill_merged, find_columns, iter_rows
+from hotpass.refine.layout import fill_merged, find_columns, record_rows
 from hotpass.refine.model import FILE_PROBLEM, WARNING, Issue, Record, SheetStats
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import read_input
@@ -70,16 +70,13 @@ def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder) -
         columns = find_columns(table, builder.profile)
         stats.header_row = None if columns.header_row is None else columns.header_row + 1
         stats.mapped = {str(c): f for c, f in columns.fields}
-        for raw in iter_rows(table, columns, stats):
-            result.candidate_rows += 1
-            stats.hidden_rows += raw.hidden
-            record = builder.build(raw, result.issues)
-            if record is None:
-                stats.rejected += 1
-                result.rejected_rows += 1
-            else:
-                stats.records += 1
-                result.records.append(record)
+        indexes = record_rows(table, columns, stats)
+        records, rejected = builder.build_sheet(table, columns, indexes, result.issues)
+        stats.records, stats.rejected = len(records), rejected
+        stats.hidden_rows = sum(1 for r in records if r.hidden)
+        result.candidate_rows += len(indexes)
+        result.rejected_rows += rejected
+        result.records.extend(records)
         result.stats.append(stats)
         table.rows = []  # release the cells early: large inputs are read one file at a time
     return result

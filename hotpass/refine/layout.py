@@ -5,11 +5,10 @@ blank and formula-only "ghost" rows. Hidden rows are kept and flagged."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from hotpass.refine.model import RawRow, SheetStats
+from hotpass.refine.model import SheetStats
 from hotpass.refine.profile import Profile, heading_key
 from hotpass.refine.read import SheetTable
 
@@ -137,35 +136,29 @@ def _letters(column: int) -> str:
     return letters
 
 
-def iter_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> Iterator[RawRow]:
-    """Candidate record rows below the header; counts skipped rows in `stats`."""
+def record_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> list[int]:
+    """0-based indexes of the candidate record rows below the header; counts skipped rows."""
     start = 0 if columns.header_row is None else columns.header_row + 1
     header = table.rows[columns.header_row] if columns.header_row is not None else None
-    formulas, hidden = table.formula_cells, table.hidden_rows
-    for r in range(start, len(table.rows)):
-        row = table.rows[r]
-        filled = [c for c, v in enumerate(row) if v is not None and v != ""]
-        if not filled:
+    formulas = table.formula_cells
+    kept: list[int] = []
+    rows = table.rows
+    for r in range(start, len(rows)):
+        row = rows[r]
+        if r in formulas:
+            filled = [c for c, v in enumerate(row) if v is not None and v != ""]
+            if filled and formulas[r].issuperset(filled):
+                stats.rows_read += 1
+                stats.ghost_rows += 1
+                continue
+            if not filled:
+                stats.blank_rows += 1
+                continue
+        elif not any(v is not None and v != "" for v in row):
             stats.blank_rows += 1
             continue
         stats.rows_read += 1
-        if r in formulas and formulas[r].issuperset(filled):
-            stats.ghost_rows += 1
-            continue
         if header is not None and row == header:
             continue
-        yield _raw_row(table, columns, r, row, r in hidden)
-
-
-def _raw_row(table: SheetTable, columns: ColumnMap, r: int, row: list[Any],
-             hidden: bool) -> RawRow:
-    cells: dict[str, list[Any]] = {}
-    width = len(row)
-    for c, name in columns.fields:
-        if c < width:
-            value = row[c]
-            if value is not None and value != "":
-                cells.setdefault(name, []).append(value)
-    extra = [(heading, str(row[c])) for c, heading in columns.extras
-             if c < width and _filled(row[c])]
-    return RawRow(table.source, table.sheet, r + 1, hidden, cells, extra)
+        kept.append(r)
+    return kept

@@ -72,7 +72,8 @@ class Record:
     recency: int = 0  # yyyymmdd of the record's date field, 0 when unknown
 
     def completeness(self) -> int:
-        filled = sum(1 for v in self.values.values() if v)
+        values = list(self.values.values())
+        filled = len(values) - values.count("")
         contact = self.contact
         return filled + len(contact.emails) + len(contact.phones) + bool(contact.name)
 

@@ -11,9 +11,8 @@ import re
 import unicodedata
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from hotpass.refine.model import REJECTED_VALUE, WARNING, Issue, RawRow
+from hotpass.refine.model import REJECTED_VALUE, WARNING
 from hotpass.refine.profile import Profile, heading_key
 
 # ISO country -> (calling code, digits in the national significant number or None if it varies)
@@ -34,6 +33,13 @@ _ROLE_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*([^)\]]+?)\s*[)\]]\s*$")
 _ROLE_AFTER_DASH = re.compile(r"^(.*?\S)\s+[-\u2013\u2014]\s+(\S.*)$")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"))
 _EXCEL_EPOCH = date(1899, 12, 30)
+_ROLE_MARK = re.compile(r"[(\[]| [-\u2013\u2014] ")
+_SIMPLE_EMAIL = re.compile(r"^[a-z0-9._%+-]+@[a-z0-9-]+(?:\.[a-z0-9-]+)+$")
+_MESSY_SPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
+_NON_WORD = re.compile(r"[\W_]+")
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+_HAS_ALNUM = re.compile(r"[^\W_]")
+_URL = re.compile(r"^(?:([A-Za-z][A-Za-z0-9+.-]*)://)?([^/?#\s]*)([^?#\s]*)")
 LEGAL_SUFFIXES = frozenset({"pty", "ltd", "limited", "inc", "incorporated", "llc", "cc", "plc",
                             "corp", "corporation", "co", "company", "gmbh", "npc", "soc", "sa",
                             "bv", "proprietary", "rf"})
@@ -43,6 +49,8 @@ def clean_text(value: str) -> str:
     """Unicode NFC, no invisible characters, every whitespace run (NBSP, newlines) one space."""
     if not value.isascii():
         value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
+    elif not _MESSY_SPACE.search(value):
+        return value  # the common case: already clean, skip the split/join
     return " ".join(value.split())
 
 
@@ -67,54 +75,75 @@ def cell_text(value: Any) -> str:
     return clean_text(str(value))
 
 
+Problem = tuple[str, str, str]  # (value as written, reason, issue kind)
+NO_PROBLEMS: tuple[Problem, ...] = ()
+
+
 class Normaliser:
-    """Normalises the cells of one raw row, field by field, per the profile's field types."""
+    """Per-value normalisers for each field type. Each takes one raw cell value and returns
+    (clean result, problems); they are pure, so callers may memoise them by value."""
 
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
         self.code, self.nsn_length = COUNTRY_CODES.get(profile.default_country, ("", None))
+        self.longest_placeholder = max(map(len, profile.placeholders), default=0)
         self.category_values = {
             name: {v.casefold(): v for v in spec.values}
             for name, spec in profile.fields.items() if spec.type == "category"
         }
 
     def is_placeholder(self, text: str) -> bool:
+        if len(text) > self.longest_placeholder:
+            return not (text[0].isalnum() or _HAS_ALNUM.search(text))
         return not text or text.casefold() in self.profile.placeholders or \
-            not any(ch.isalnum() for ch in text)
+            not _HAS_ALNUM.search(text)
 
-    def emails(self, raw: RawRow, field: str, values: list[Any], issues: list[Issue]) -> list[str]:
+    def text(self, value: Any) -> tuple[str, tuple[Problem, ...]]:
+        text = cell_text(value)
+        return ("" if self.is_placeholder(text) else text), NO_PROBLEMS
+
+    def person(self, value: Any) -> tuple[tuple[str, str], tuple[Problem, ...]]:
+        text = cell_text(value)
+        return (("", "") if self.is_placeholder(text) else split_person(text)), NO_PROBLEMS
+
+    def emails(self, value: Any) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+        text = cell_text(value)
+        if "@" not in text:
+            return (), ((text, "placeholder or text without @ dropped", REJECTED_VALUE),)
+        lowered = text.lower()
+        if _SIMPLE_EMAIL.match(lowered) and _EMAIL.match(lowered):
+            return (lowered,), NO_PROBLEMS  # the common case: one plain address
         found: list[str] = []
-        for value in values:
-            text = cell_text(value)
-            if "@" not in text:
-                issues.append(_issue(raw, field, text, "placeholder or text without @ dropped"))
+        problems: list[Problem] = []
+        for part in _EMAIL_SPLIT.split(text):
+            email = part.strip("<>()\"'.").removeprefix("mailto:").lower()
+            if not email:
                 continue
-            for part in _EMAIL_SPLIT.split(text):
-                email = part.strip("<>()\"'.").removeprefix("mailto:").lower()
-                if not email:
-                    continue
-                if _EMAIL.match(email):
-                    if email not in found:
-                        found.append(email)
-                else:
-                    issues.append(_issue(raw, field, part, "not a valid email address"))
-        return found
+            if _EMAIL.match(email):
+                if email not in found:
+                    found.append(email)
+            else:
+                problems.append((part, "not a valid email address", REJECTED_VALUE))
+        return tuple(found), tuple(problems)
 
-    def phones(self, raw: RawRow, field: str, values: list[Any], issues: list[Issue]) -> list[str]:
+    def phones(self, value: Any) -> tuple[tuple[str, ...], tuple[Problem, ...]]:
+        if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+            e164 = self.phone(cell_text(value))  # a number: no separators to split on
+            if e164 is not None:
+                return (e164,), NO_PROBLEMS
         found: list[str] = []
-        for value in values:
-            text = cell_text(value)
-            for part in _PHONE_SPLIT.split(text):
-                if not part:
-                    continue
-                e164 = self.phone(part)
-                if e164 is None:
-                    reason = ("placeholder dropped" if self.is_placeholder(part)
-                              else "not a valid phone number")
-                    issues.append(_issue(raw, field, part, reason))
-                elif e164 not in found:
-                    found.append(e164)
-        return found
+        problems: list[Problem] = []
+        for part in _PHONE_SPLIT.split(cell_text(value)):
+            if not part:
+                continue
+            e164 = self.phone(part)
+            if e164 is None:
+                reason = ("placeholder dropped" if self.is_placeholder(part)
+                          else "not a valid phone number")
+                problems.append((part, reason, REJECTED_VALUE))
+            elif e164 not in found:
+                found.append(e164)
+        return tuple(found), tuple(problems)
 
     def phone(self, text: str) -> str | None:
         digits = _NON_DIGIT.sub("", text)
@@ -140,48 +169,44 @@ class Normaliser:
             return None
         return "+" + number
 
-    def website(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+    def website(self, value: Any) -> tuple[str, tuple[Problem, ...]]:
         text = cell_text(value)
         if self.is_placeholder(text):
-            issues.append(_issue(raw, field, text, "placeholder dropped"))
-            return ""
-        candidate = text if "://" in text else "https://" + text
-        parts = urlsplit(candidate.strip())
-        host = (parts.hostname or "").lower().rstrip(".")
+            return "", ((text, "placeholder dropped", REJECTED_VALUE),)
+        match = _URL.match(text)
+        scheme = (match.group(1) or "https").lower() if match else ""
+        host = match.group(2).lower().rstrip(".").split("@")[-1].split(":")[0] if match else ""
         if " " in text or "@" in text or not _HOST.match(host) or \
-                parts.scheme.lower() not in ("http", "https"):
-            issues.append(_issue(raw, field, text, "not a website address"))
-            return ""
-        return f"https://{host}{parts.path.rstrip('/')}"
+                scheme not in ("http", "https"):
+            return "", ((text, "not a website address", REJECTED_VALUE),)
+        path = match.group(3).rstrip("/") if match else ""
+        return f"https://{host}{path}", NO_PROBLEMS
 
-    def province(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+    def province(self, value: Any) -> tuple[str, tuple[Problem, ...]]:
         text = cell_text(value)
         if self.is_placeholder(text):
-            issues.append(_issue(raw, field, text, "placeholder dropped"))
-            return ""
+            return "", ((text, "placeholder dropped", REJECTED_VALUE),)
         canonical = self.profile.province_aliases.get(heading_key(text))
         if canonical:
-            return canonical
+            return canonical, NO_PROBLEMS
         if self.profile.province_aliases:
-            issues.append(_issue(raw, field, text, "unrecognised province kept as written",
-                                 WARNING))
-        return text
+            return text, ((text, "unrecognised province kept as written", WARNING),)
+        return text, NO_PROBLEMS
 
-    def category(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+    def category(self, value: Any, field: str) -> tuple[str, tuple[Problem, ...]]:
         text = cell_text(value)
         if self.is_placeholder(text):
-            issues.append(_issue(raw, field, text, "placeholder dropped"))
-            return ""
-        return self.category_values.get(field, {}).get(text.casefold(), text)
+            return "", ((text, "placeholder dropped", REJECTED_VALUE),)
+        return self.category_values.get(field, {}).get(text.casefold(), text), NO_PROBLEMS
 
-    def date(self, raw: RawRow, field: str, value: Any, issues: list[Issue]) -> str:
+    def date(self, value: Any) -> tuple[str, tuple[Problem, ...]]:
         parsed = parse_date(value)
         if parsed is None:
             text = cell_text(value)
-            if not self.is_placeholder(text):
-                issues.append(_issue(raw, field, text, "not a date (expected dd/mm/yyyy)"))
-            return ""
-        return parsed.isoformat()
+            if self.is_placeholder(text):
+                return "", NO_PROBLEMS
+            return "", ((text, "not a date (expected dd/mm/yyyy)", REJECTED_VALUE),)
+        return parsed.isoformat(), NO_PROBLEMS
 
 
 def parse_date(value: Any) -> date | None:
@@ -207,6 +232,8 @@ def parse_date(value: Any) -> date | None:
 
 def split_person(text: str) -> tuple[str, str]:
     """'Jane Doe (Chief Pilot)' -> ('Jane Doe', 'Chief Pilot'); no role -> (text, '')."""
+    if not _ROLE_MARK.search(text):
+        return text, ""
     for pattern in (_ROLE_IN_BRACKETS, _ROLE_AFTER_DASH):
         match = pattern.match(text)
         if match and match.group(1) and match.group(2):
@@ -216,17 +243,14 @@ def split_person(text: str) -> tuple[str, str]:
 
 def organisation_key(name: str) -> str:
     """Case-folded name without accents, punctuation, a leading 'the' or legal suffixes."""
-    folded = unicodedata.normalize("NFKD", name.replace("&", " and ")).casefold()
-    folded = "".join(ch if ch.isalnum() else " " for ch in folded
-                     if not unicodedata.combining(ch))
-    tokens = folded.split()
+    folded = name.replace("&", " and ").casefold()
+    if not folded.isascii():
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
+    tokens = _NON_WORD.sub(" ", folded).split()
     while tokens and tokens[-1] in LEGAL_SUFFIXES:
         tokens.pop()
-    tokens = [t for t in tokens if t != "pty"]
+    if "pty" in tokens:
+        tokens = [t for t in tokens if t != "pty"]
     if len(tokens) > 1 and tokens[0] == "the":
         tokens = tokens[1:]
     return " ".join(tokens)
-
-
-def _issue(raw: RawRow, field: str, value: str, reason: str, kind: str = REJECTED_VALUE) -> Issue:
-    return Issue(raw.source, raw.sheet, raw.row, field, value, reason, kind)

@@ -1,16 +1,46 @@
-"""Raw rows -> normalised records. Rows missing a required field are rejected with their values
-in the issues sheet; every dropped value is reported by the normaliser."""
+"""Sheet rows -> normalised records, column by column. Each field's normaliser is memoised by
+cell value (real sheets repeat provinces, categories, placeholders and names a lot), and its
+problems are re-attached to every row they occur in. Rows missing a required field are rejected
+with their values in the issues sheet."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fnmatch import fnmatch
 from typing import Any
 
-from hotpass.refine.model import REJECTED_ROW, Contact, Issue, RawRow, Record
-from hotpass.refine.normalise import Normaliser, cell_text, organisation_key, split_person
+from hotpass.refine.layout import ColumnMap
+from hotpass.refine.model import REJECTED_ROW, Contact, Issue, Record
+from hotpass.refine.normalise import Normaliser, Problem, cell_text, organisation_key
 from hotpass.refine.profile import Profile
+from hotpass.refine.read import SheetTable
 
 CONTACT_TYPES = ("person", "role", "email", "phone")
+LIST_TYPES = ("email", "phone")
+_EMPTY: dict[str, Any] = {"email": (), "phone": (), "person": ("", "")}
+
+
+class FieldNormaliser:
+    """One field's normaliser with a memo of results by raw cell value."""
+
+    def __init__(self, kind: str, function: Callable[[Any], tuple[Any, tuple[Problem, ...]]]):
+        self.kind = kind
+        self.function = function
+        self.empty: tuple[Any, tuple[Problem, ...]] = (_EMPTY.get(kind, ""), ())
+        self.memo: dict[Any, tuple[Any, tuple[Problem, ...]]] = {}
+
+    def column(self, values: list[Any]) -> list[tuple[Any, tuple[Problem, ...]]]:
+        # Memo hits are the common case, so the loop is one dict lookup per cell. (A bool cell
+        # may share a memo entry with the equal number 0/1; such columns are not contact data.)
+        memo = self.memo
+        if not memo:
+            memo[None] = memo[""] = self.empty
+        get, miss = memo.get, self._miss
+        return [get(value) or miss(value) for value in values]
+
+    def _miss(self, value: Any) -> tuple[Any, tuple[Problem, ...]]:
+        result = self.memo[value] = self.function(value)
+        return result
 
 
 class RecordBuilder:
@@ -19,7 +49,18 @@ class RecordBuilder:
         self.normaliser = Normaliser(profile)
         self.types = {name: spec.type for name, spec in profile.fields.items()}
         self.date_fields = profile.fields_of_type("date")
+        self.fields = {name: self._field_normaliser(name, kind)
+                       for name, kind in self.types.items()}
+        self._keys: dict[str, str] = {}
         self._priorities: dict[tuple[str, str], int] = {}
+
+    def _field_normaliser(self, name: str, kind: str) -> FieldNormaliser:
+        norm = self.normaliser
+        functions: dict[str, Callable[[Any], tuple[Any, tuple[Problem, ...]]]] = {
+            "text": norm.text, "role": norm.text, "person": norm.person, "email": norm.emails,
+            "phone": norm.phones, "url": norm.website, "province": norm.province,
+            "date": norm.date, "category": lambda v: norm.category(v, name)}
+        return FieldNormaliser(kind, functions[kind])
 
     def priority(self, source: str, sheet: str) -> int:
         cached = self._priorities.get((source, sheet))
@@ -30,82 +71,110 @@ class RecordBuilder:
             self._priorities[(source, sheet)] = cached
         return cached
 
-    def build(self, raw: RawRow, issues: list[Issue]) -> Record | None:
-        values: dict[str, str] = {}
-        contact = Contact()
-        for name, cells in raw.cells.items():
-            kind = self.types[name]
-            if kind in CONTACT_TYPES:
-                self._contact_field(raw, name, kind, cells, contact, issues)
+    def build_sheet(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
+                    issues: list[Issue]) -> tuple[list[Record], int]:
+        """Records of the rows at `indexes`, and how many rows were rejected."""
+        rows = [table.rows[r] for r in indexes]
+        by_field: dict[str, list[int]] = {}
+        for c, name in columns.fields:
+            by_field.setdefault(name, []).append(c)
+        results = {name: self._normalise_field(name, cols, rows, indexes, table, issues)
+                   for name, cols in by_field.items()}
+        priority = self.priority(table.source, table.sheet)
+        org_items = [(n, v) for n, v in results.items() if self.types[n] not in CONTACT_TYPES]
+        contact_items = [(self.types[n], v) for n, v in results.items()
+                         if self.types[n] in CONTACT_TYPES]
+        records: list[Record] = []
+        rejected = 0
+        for i, r in enumerate(indexes):
+            contact = Contact()
+            for kind, column in contact_items:
+                _set_contact(contact, kind, column[i])
+            record = self._record(table, columns, r, rows[i],
+                                  {n: column[i] for n, column in org_items}, contact, priority,
+                                  issues)
+            if record is None:
+                rejected += 1
             else:
-                values[name] = self._value(raw, name, kind, cells, issues)
-        missing = [f for f in self.profile.required if not self._has(f, values, contact)]
+                records.append(record)
+        return records, rejected
+
+    def _normalise_field(self, name: str, cols: list[int], rows: list[list[Any]],
+                         indexes: list[int], table: SheetTable,
+                         issues: list[Issue]) -> list[Any]:
+        normaliser = self.fields[name]
+        per_column = [normaliser.column([row[c] if c < len(row) else None for row in rows])
+                      for c in cols]
+        for column in per_column:
+            for i in [i for i, result in enumerate(column) if result[1]]:
+                for value, reason, kind in column[i][1]:
+                    issues.append(Issue(table.source, table.sheet, indexes[i] + 1, name, value,
+                                        reason, kind))
+        if len(per_column) == 1:
+            return [value for value, _ in per_column[0]]
+        return [_combine(normaliser.kind, [column[i][0] for column in per_column])
+                for i in range(len(rows))]
+
+    def _record(self, table: SheetTable, columns: ColumnMap, r: int, row: list[Any],  # noqa: PLR0913 - hot path, one call per row
+                fields: dict[str, str], contact: Contact, priority: int,
+                issues: list[Issue]) -> Record | None:
+        org = fields.get("organization_name", "")
+        key = self._key(org) if org else ""
+        missing = [f for f in self.profile.required if not _has(f, fields, contact)]
+        if not missing and "organization_name" in self.profile.required and not key:
+            missing = ["organization_name"]
         if missing:
-            issues.append(Issue(raw.source, raw.sheet, raw.row, ",".join(missing),
-                                _row_text(raw), "missing required field: " + ", ".join(missing),
-                                REJECTED_ROW))
+            issues.append(Issue(table.source, table.sheet, r + 1, ",".join(missing),
+                                _row_text(columns, row),
+                                "missing required field: " + ", ".join(missing), REJECTED_ROW))
             return None
-        org = values.get("organization_name", "")
-        key = organisation_key(org) if org else ""
-        if "organization_name" in self.profile.required and not key:
-            issues.append(Issue(raw.source, raw.sheet, raw.row, "organization_name",
-                                _row_text(raw), "organisation name has no letters or digits",
-                                REJECTED_ROW))
-            return None
-        recency = max((int(values[f].replace("-", "")) for f in self.date_fields
-                       if values.get(f)), default=0)
-        return Record(raw.source, raw.sheet, raw.row, raw.hidden, key or _row_key(raw),
-                      values, contact, "; ".join(f"{h}: {cell_text(v)}" for h, v in raw.extra),
-                      self.priority(raw.source, raw.sheet), recency)
+        recency = max((int(fields[f].replace("-", "")) for f in self.date_fields
+                       if fields.get(f)), default=0) if self.date_fields else 0
+        extra = "; ".join(f"{h}: {cell_text(row[c])}" for c, h in columns.extras
+                          if c < len(row) and row[c] not in (None, "")) if columns.extras else ""
+        return Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
+                      key or f"~{table.source}|{table.sheet}|{r + 1}", fields, contact, extra,
+                      priority, recency)
 
-    def _value(self, raw: RawRow, name: str, kind: str, cells: list[Any],
-               issues: list[Issue]) -> str:
-        norm = self.normaliser
-        if kind == "url":
-            return norm.website(raw, name, cells[0], issues)
-        if kind == "province":
-            return norm.province(raw, name, cells[0], issues)
-        if kind == "category":
-            return norm.category(raw, name, cells[0], issues)
-        if kind == "date":
-            return norm.date(raw, name, cells[0], issues)
-        text = " ".join(cell_text(c) for c in cells)
-        return "" if norm.is_placeholder(text) else text
-
-    def _contact_field(self, raw: RawRow, name: str, kind: str, cells: list[Any],
-                       contact: Contact, issues: list[Issue]) -> None:
-        norm = self.normaliser
-        if kind == "email":
-            contact.emails.extend(e for e in norm.emails(raw, name, cells, issues)
-                                  if e not in contact.emails)
-        elif kind == "phone":
-            contact.phones.extend(p for p in norm.phones(raw, name, cells, issues)
-                                  if p not in contact.phones)
-        else:
-            text = " ".join(cell_text(c) for c in cells)
-            if norm.is_placeholder(text):
-                return
-            if kind == "person":
-                person, role = split_person(text)
-                contact.name = person
-                contact.role = contact.role or role
-            else:
-                contact.role = text
-
-    @staticmethod
-    def _has(field: str, values: dict[str, str], contact: Contact) -> bool:
-        if field in values:
-            return bool(values[field])
-        return bool({"contact_name": contact.name, "contact_role": contact.role,
-                     "contact_email": contact.emails, "contact_phone": contact.phones}.get(field))
+    def _key(self, name: str) -> str:
+        key = self._keys.get(name)
+        if key is None:
+            key = self._keys[name] = organisation_key(name)
+        return key
 
 
-def _row_text(raw: RawRow) -> str:
-    parts = [f"{name}={' '.join(cell_text(c) for c in cells)}" for name, cells in raw.cells.items()]
-    parts += [f"{h}={cell_text(v)}" for h, v in raw.extra]
-    return "; ".join(parts)
+def _combine(kind: str, values: list[Any]) -> Any:
+    if kind in LIST_TYPES:
+        return tuple(dict.fromkeys(v for value in values for v in value))
+    if kind == "person":
+        return next((v for v in values if v[0]), ("", ""))
+    if kind in ("text", "role"):
+        return " ".join(v for v in values if v)
+    return next((v for v in values if v), "")
 
 
-def _row_key(raw: RawRow) -> str:
-    """Records without an organisation name are never merged with each other."""
-    return f"~{raw.source}|{raw.sheet}|{raw.row}"
+def _set_contact(contact: Contact, kind: str, value: Any) -> None:
+    if kind == "email":
+        if value:
+            contact.emails.extend(e for e in value if e not in contact.emails)
+    elif kind == "phone":
+        if value:
+            contact.phones.extend(p for p in value if p not in contact.phones)
+    elif kind == "person":
+        contact.name = value[0]
+        contact.role = contact.role or value[1]
+    elif value:
+        contact.role = value
+
+
+def _has(field: str, values: dict[str, str], contact: Contact) -> bool:
+    if field in values:
+        return bool(values[field])
+    return bool({"contact_name": contact.name, "contact_role": contact.role,
+                 "contact_email": contact.emails, "contact_phone": contact.phones}.get(field))
+
+
+def _row_text(columns: ColumnMap, row: list[Any]) -> str:
+    cells = [(name, row[c]) for c, name in columns.fields if c < len(row)]
+    cells += [(heading, row[c]) for c, heading in columns.extras if c < len(row)]
+    return "; ".join(f"{name}={cell_text(v)}" for name, v in cells if v not in (None, ""))
