@@ -1,0 +1,141 @@
+"""`invoke rehearse.staging`: guardrail arithmetic, a failing rehearsal that still leaves its
+bundle (no server needed), and one real rehearsal on a local server it starts and stops."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from hotpass.bundles.checksums import verify_checksums
+from hotpass.bundles.flowruns import _entries, find_backfill_state, guardrails, max_overlap
+from hotpass.bundles.summary import validate_summary
+from hotpass.prefect_local.process import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+SECRETS = {"PREFECT_API_KEY": "pnu_RehearsalKey0123456789abcdef",
+           "HOTPASS_SERVICE_TOKEN": "tok-Rehearsal-0123456789"}
+
+
+def run(start: float, end: float, state: str = "Completed", name: str = "r") -> dict[str, object]:
+    return {"id": name, "name": name, "state": state, "_start": start, "_end": end}
+
+
+def test_max_overlap_counts_runs_in_flight() -> None:
+    assert max_overlap([]) == 0
+    assert max_overlap([run(0, 10), run(5, 15), run(6, 7), run(20, 30)]) == 3
+    assert max_overlap([run(0, 10), run(10, 20)]) == 1  # back to back is not overlap
+
+
+def test_guardrails_fail_on_overlap_failed_child_and_empty_output() -> None:
+    runs = [run(0, 100, name="parent"), run(1, 10, name="a"), run(2, 9, "Failed", "b"),
+            run(3, 8, name="c")]
+    rows = [{"run_date": "2026-01-01", "version": "v1", "status": "completed", "records_out": 0}]
+    verdicts = {g["id"]: g["status"] for g in guardrails(runs, 2, rows)}
+    assert verdicts == {"run.completed": "pass", "children.completed": "fail",
+                        "concurrency.overlap": "fail", "datasets.records": "fail"}
+    ok = guardrails([run(0, 9, name="p"), run(1, 2, name="a")], 2,
+                    [{"run_date": "d", "version": "v1", "status": "completed",
+                      "records_out": 5}])
+    assert {g["status"] for g in ok} == {"pass"}
+
+
+def test_log_entries_keep_continuation_lines() -> None:
+    text = "t1 | INFO | a | one\n    more\nt2 | INFO | b | two\n"
+    assert _entries(text) == ["t1 | INFO | a | one\n    more\n", "t2 | INFO | b | two\n"]
+
+
+def test_find_backfill_state_by_child_run(tmp_path: Path) -> None:
+    (tmp_path / "backfill-a.json").write_text(json.dumps({"runs": [{"flow_run_id": "x"}]}))
+    (tmp_path / "backfill-b.json").write_text(json.dumps({"runs": [{"flow_run_id": "y"}]}))
+    (tmp_path / "backfill-c.json").write_text("not json")
+    assert find_backfill_state(tmp_path, {"y"}) == {"runs": [{"flow_run_id": "y"}]}
+    assert find_backfill_state(tmp_path, {"z"}) is None
+    assert find_backfill_state(tmp_path / "missing", {"y"}) is None
+
+
+def rehearse(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "invoke"), "-r", str(REPO), "rehearse.staging", *args],
+                          cwd=cwd, capture_output=True, text=True, check=False, timeout=900,
+                          env={**os.environ, **SECRETS, "PATH": f"{BIN}:{os.environ['PATH']}"})
+
+
+def only_bundle(workdir: Path) -> Path:
+    bundles = list((workdir / "dist" / "staging" / "backfill").iterdir())
+    assert len(bundles) == 1
+    assert re.fullmatch(r"\d{8}T\d{6}Z", bundles[0].name)
+    return bundles[0]
+
+
+def assert_clean(workdir: Path, proc: subprocess.CompletedProcess[str],
+                 extra: tuple[str, ...] = ()) -> None:
+    values = [*SECRETS.values(), *extra]
+    for path in (workdir / "dist").rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            assert not [v for v in values if v.encode() in data], path
+    assert not [v for v in values if v in proc.stdout + proc.stderr]
+    for name in ("cli.log", "prefect.log"):
+        for path in (workdir / "dist").rglob(name):
+            text = path.read_text()
+            assert not re.search(r"[\w.+-]+@[\w-]+\.[\w.]+", text), f"e-mail in {path}"
+            assert not re.search(r"\+\d{9,15}", text), f"phone in {path}"
+
+
+def test_unreachable_staging_still_leaves_the_bundle(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "prefect", tmp_path / "prefect")
+    url = f"http://robot:Pa55-Staging-Word@127.0.0.1:{free_port()}/api"
+    proc = rehearse(tmp_path, "--api-url", url, "--since", "2026-01-01")
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "deploy-plan" in proc.stderr
+    bundle = only_bundle(tmp_path)
+    summary = json.loads((bundle / "summary.json").read_text())
+    validate_summary(summary)
+    assert summary["status"] == "failed" and summary["failed_step"] == "deploy-plan"
+    assert summary["prefect"]["api_url"] == url.replace("Pa55-Staging-Word", "***")
+    assert summary["qa"]["status"] == "pass"
+    assert verify_checksums(bundle) == []
+    assert "--api-url 'http://robot:***@127.0.0.1:" in (bundle / "cli.sh").read_text()
+    assert_clean(tmp_path, proc, ("Pa55-Staging-Word",))
+
+
+@pytest.mark.integration
+def test_rehearsal_on_a_local_server(tmp_path: Path) -> None:
+    from hotpass.refine.pipeline import RefineRequest, run_refinement
+
+    shutil.copytree(REPO / "prefect", tmp_path / "prefect")
+    run_refinement(RefineRequest(input_dir=REPO / "data", output_path=tmp_path / "r.xlsx",
+                                 profile="aviation", archive=True,
+                                 archive_root=tmp_path / "dist" / "archive",
+                                 state_dir=tmp_path / "state"))
+    proc = rehearse(tmp_path, "--json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    bundle = only_bundle(tmp_path)
+    for name in ("prefect.log", "summary.json", "cli.sh", "cli.log", "SHA256SUMS"):
+        assert (bundle / name).is_file(), name
+    summary = json.loads((bundle / "summary.json").read_text())
+    validate_summary(summary)
+    assert summary["prefect"]["local_server"] is True
+    assert {g["id"]: g["status"] for g in summary["guardrails"]} == {
+        "run.completed": "pass", "children.completed": "pass", "concurrency.overlap": "pass",
+        "datasets.records": "pass"}
+    assert summary["concurrency"]["limit"] == 2
+    assert 1 <= summary["concurrency"]["max_observed"] <= 2
+    assert summary["datasets"][0]["records_out"] > 0
+    states = [r["state"] for r in summary["prefect"]["flow_runs"]]
+    assert states and set(states) == {"Completed"} and len(states) >= 2
+    log = (bundle / "prefect.log").read_text()
+    assert "hotpass-backfill-pipeline" in log and "backfill-" in log
+    steps = [s["name"] for s in summary["steps"]]
+    assert steps[0] == "server-start" and steps[-1] == "server-stop"
+    assert steps.index("deploy-plan") < steps.index("deploy-apply") < steps.index("run-backfill")
+    assert not list((tmp_path / ".hotpass").glob("*.json"))  # server and worker stopped
+    assert verify_checksums(bundle) == []
+    assert_clean(tmp_path, proc)
