@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 # Issue kinds, as shown in the `kind` column of the issues sheet.
@@ -40,12 +40,24 @@ class RawRow:
     extra: list[tuple[str, str]] = field(default_factory=list)
 
 
-@dataclass(slots=True)
 class Contact:
-    name: str = ""
-    role: str = ""
-    emails: list[str] = field(default_factory=list)
-    phones: list[str] = field(default_factory=list)
+    """One person at an organisation (a plain slotted class: one is made per input row)."""
+
+    __slots__ = ("name", "role", "emails", "phones")
+
+    def __init__(self, name: str = "", role: str = "", emails: list[str] | None = None,
+                 phones: list[str] | None = None) -> None:
+        self.name = name
+        self.role = role
+        self.emails: list[str] = emails if emails is not None else []
+        self.phones: list[str] = phones if phones is not None else []
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Contact) and self.to_json() == other.to_json()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "role": self.role, "emails": list(self.emails),
+                "phones": list(self.phones)}
 
     def identity(self) -> str:
         if self.emails:
@@ -78,7 +90,10 @@ class Record:
         return filled + len(contact.emails) + len(contact.phones) + bool(contact.name)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        return {"source": self.source, "sheet": self.sheet, "row": self.row,
+                "hidden": self.hidden, "key": self.key, "values": self.values,
+                "contact": self.contact.to_json(), "extra": self.extra,
+                "priority": self.priority, "recency": self.recency}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Record:

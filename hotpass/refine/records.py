@@ -82,14 +82,11 @@ class RecordBuilder:
                    for name, cols in by_field.items()}
         priority = self.priority(table.source, table.sheet)
         org_items = [(n, v) for n, v in results.items() if self.types[n] not in CONTACT_TYPES]
-        contact_items = [(self.types[n], v) for n, v in results.items()
-                         if self.types[n] in CONTACT_TYPES]
+        contacts = self._contacts(results, len(indexes))
         records: list[Record] = []
         rejected = 0
         for i, r in enumerate(indexes):
-            contact = Contact()
-            for kind, column in contact_items:
-                _set_contact(contact, kind, column[i])
+            contact = contacts[i]
             record = self._record(table, columns, r, rows[i],
                                   {n: column[i] for n, column in org_items}, contact, priority,
                                   issues)
@@ -98,6 +95,33 @@ class RecordBuilder:
             else:
                 records.append(record)
         return records, rejected
+
+    def _contacts(self, results: dict[str, list[Any]], count: int) -> list[Contact]:
+        """Each row's contact, built column-wise (one person/role/email/phone field each in
+        the usual profile; several fields of a kind are merged in field order)."""
+        by_kind: dict[str, list[list[Any]]] = {}
+        for name, column in results.items():
+            kind = self.types[name]
+            if kind in CONTACT_TYPES:
+                by_kind.setdefault(kind, []).append(column)
+        if any(len(columns) > 1 for columns in by_kind.values()):
+            return [self._merged_contact(by_kind, i) for i in range(count)]
+        blank: list[Any] = [None] * count
+        people = by_kind.get("person", [blank])[0]
+        roles = by_kind.get("role", [blank])[0]
+        emails = by_kind.get("email", [blank])[0]
+        phones = by_kind.get("phone", [blank])[0]
+        return [Contact(p[0] if p else "", (r or (p[1] if p else "")),
+                        list(e) if e else [], list(f) if f else [])
+                for p, r, e, f in zip(people, roles, emails, phones, strict=True)]
+
+    @staticmethod
+    def _merged_contact(by_kind: dict[str, list[list[Any]]], i: int) -> Contact:
+        contact = Contact()
+        for kind, columns in by_kind.items():
+            for column in columns:
+                _set_contact(contact, kind, column[i])
+        return contact
 
     def _normalise_field(self, name: str, cols: list[int], rows: list[list[Any]],
                          indexes: list[int], table: SheetTable,
