@@ -3,6 +3,7 @@ its signature, and the schedule is one Prefect accepts."""
 
 from __future__ import annotations
 
+import functools
 import importlib
 import inspect
 from datetime import timedelta
@@ -96,9 +97,22 @@ def schedule_problems(manifest: RawManifest) -> list[Problem]:
     return []
 
 
+def cache_timezone_list() -> None:
+    """Prefect checks every schedule's timezone against `zoneinfo.available_timezones()`, which
+    walks the whole tz database on each call (10-30 ms, three times per manifest per deploy: a
+    third of an unchanged 50-manifest deploy). The list cannot change within a process."""
+    from prefect._internal.schemas import validators
+
+    listing = getattr(validators, "get_timezones", None)
+    if listing is not None and not hasattr(listing, "cache_info"):
+        setattr(validators, "get_timezones", functools.cache(listing))  # noqa: B010
+
+
 def build_prefect_schedule(schedule: dict[str, Any]) -> Any:
     """A manifest `schedule` mapping → a Prefect Cron/Interval/RRule schedule object."""
     from prefect.client.schemas.schedules import CronSchedule, IntervalSchedule, RRuleSchedule
+
+    cache_timezone_list()
 
     kind, value, timezone = schedule["kind"], schedule["value"], schedule.get("timezone")
     if kind == "cron":

@@ -55,6 +55,9 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
     from prefect.exceptions import PrefectHTTPStatusError
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
 
+    from hotpass.manifests.check import cache_timezone_list
+
+    cache_timezone_list()  # server responses carry schedules too
     _quiet_request_logs()
     url = resolve_api_url(api_url, home=home)
     shown = mask_url(url)
