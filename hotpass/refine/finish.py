@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from hotpass.refine.archive import archive_inputs
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
 from hotpass.refine.model import FILE_PROBLEM
+from hotpass.refine.privacy import redact
 from hotpass.refine.validate import summary_rows
 from hotpass.refine.write import write_output
 
@@ -47,7 +48,7 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
                                       "output_path": str(request.output_path)})
     log.info("refined %d rows into %d organisations (%d rejected, %d issues) -> %s",
              refined.records_in, len(refined.rows), refined.rejected, len(refined.issues),
-             request.output_path)
+             redact(request.output_path))
     return RefineResult(
         run_id=ingested.run_id, profile=ingested.profile.name, records_in=refined.records_in,
         records_out=len(refined.rows), rejected=refined.rejected,

@@ -13,6 +13,7 @@ from typing import Any
 from hotpass.fsutil import atomic_write_text, sha256_file
 from hotpass.refine.layout import fill_merged, find_columns, record_rows
 from hotpass.refine.model import FILE_PROBLEM, WARNING, Issue, Record, SheetStats
+from hotpass.refine.privacy import redact
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import read_input
 from hotpass.refine.records import RecordBuilder
@@ -62,8 +63,8 @@ def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder) -
         kind = FILE_PROBLEM if problem.fatal else WARNING
         result.issues.append(Issue(problem.source, problem.sheet, None, "", "", problem.reason,
                                    kind))
-        log.warning("%s%s: %s", source, f" [{problem.sheet}]" if problem.sheet else "",
-                    problem.reason)
+        log.warning("%s%s: %s", redact(source),
+                    f" [{redact(problem.sheet)}]" if problem.sheet else "", problem.reason)
     for table in tables:
         stats = SheetStats(source=source, sheet=table.sheet)
         fill_merged(table)

@@ -20,6 +20,7 @@ from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, chec
 from hotpass.refine.dedupe import deduplicate, output_columns
 from hotpass.refine.ingest import FileResult, RecordCache, file_sha256, modified_after, process_file
 from hotpass.refine.model import Issue
+from hotpass.refine.privacy import redact
 from hotpass.refine.profile import Profile, load_profile
 from hotpass.refine.read import list_inputs
 from hotpass.refine.records import RecordBuilder
@@ -108,11 +109,12 @@ def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None) -
     profile = load_profile(request.profile)
     check_output_path(request.output_path)
     if not request.input_dir.is_dir():
-        raise UsageError(f"input folder {request.input_dir} does not exist",
+        raise UsageError(f"input folder {redact(request.input_dir)} does not exist",
                          hint="pass --input-dir with a folder of .xlsx/.xls/.ods/.csv files")
     files = list_inputs(request.input_dir)
     if not files:
-        raise UsageError(f"no spreadsheets (.xlsx .xlsm .xls .ods .csv) in {request.input_dir}",
+        raise UsageError("no spreadsheets (.xlsx .xlsm .xls .ods .csv) in "
+                         f"{redact(request.input_dir)}",
                          hint="check --input-dir")
     key = checkpoint_key(request.input_dir, request.output_path, profile.name)
     store = checkpoints or FileCheckpointStore(request.state_dir)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import ProfileError
+from hotpass.refine.privacy import redact
 
 PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "profile.schema.json"
@@ -79,7 +80,7 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
     if "/" in text or "\\" in text or text.endswith((".yaml", ".yml")):
         path = Path(text)
         if not path.is_file():
-            raise ProfileError(f"profile file {text} does not exist",
+            raise ProfileError(f"profile file {redact(text)} does not exist",
                                hint="pass a built-in name (" + ", ".join(builtin_profiles())
                                + ") or the path of a YAML profile")
         return path

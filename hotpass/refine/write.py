@@ -13,6 +13,7 @@ from typing import Any
 
 from hotpass.errors import UsageError
 from hotpass.fsutil import atomic_write_text, temp_path_beside
+from hotpass.refine.privacy import redact
 
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 ISSUE_COLUMNS = ["kind", "source_file", "source_sheet", "source_row", "field", "value", "reason"]
@@ -23,7 +24,7 @@ Rows = Sequence[dict[str, Any]]
 
 def check_output_path(path: Path) -> None:
     if path.suffix.lower() not in OUTPUT_SUFFIXES:
-        raise UsageError(f"output path {path} must end in " + ", ".join(OUTPUT_SUFFIXES),
+        raise UsageError(f"output path {redact(path)} must end in " + ", ".join(OUTPUT_SUFFIXES),
                          hint="for example --output-path dist/refined.xlsx")
     if path.suffix.lower() == ".parquet":
         try:

@@ -23,6 +23,7 @@ def test_logs_never_contain_emails_or_phones(inputs: Path, run_refine: Any, xlsx
 
     xlsx(inputs / "people.xlsx", build)
     (inputs / "broken.xlsx").write_bytes(b"PK\x03\x04 jane@example.com +27825550100")
+    (inputs / "from-jane@example.com-0825550100.csv").write_bytes(b"")
     with caplog.at_level(logging.DEBUG):
         out = run_refine(inputs, profile="aviation")
     assert out.result.rejected == 1
@@ -30,7 +31,7 @@ def test_logs_never_contain_emails_or_phones(inputs: Path, run_refine: Any, xlsx
     assert "hotpass.refine" in {r.name for r in caplog.records}
     assert not EMAIL.search(text), text
     assert not PHONE.search(text), text
-    summary = str(out.result.to_json()["problems"])
+    summary = str([p["reason"] for p in out.result.to_json()["problems"]])
     assert not EMAIL.search(summary) and not PHONE.search(summary)
 
 
@@ -44,3 +45,5 @@ def test_exception_messages_never_contain_values(tmp_path: Path) -> None:
     with pytest.raises(HotpassError) as caught:
         run_refinement(RefineRequest(folder, tmp_path / "o.xlsx"), metrics=PipelineMetrics())
     assert "no spreadsheets" in caught.value.message
+    assert not EMAIL.search(caught.value.render())
+    assert "<email>" in caught.value.message
