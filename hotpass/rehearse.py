@@ -194,7 +194,7 @@ def _trigger(ctx: _Context) -> bool:
     command = ["hotpass", "run", ctx.request.deployment, "--manifest-dir",
                str(ctx.request.manifest_dir), "--params", json.dumps(params, sort_keys=True),
                "--wait", "--timeout", f"{ctx.request.timeout:g}", *_api_flag(ctx)]
-    record = run_step(ctx.transcript, "run-backfill", command, call, _text_of)
+    record = run_step(ctx.transcript, "run-backfill", command, call, ctx.request.render)
     return ctx.flow_run_id is not None or record.ok
 
 

@@ -61,7 +61,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_ta(args: argparse.Namespace) -> int:
-    from hotpass.prefect_local.acceptance import (  # type: ignore[import-not-found,unused-ignore]
+    from hotpass.prefect_local.acceptance import (
         run_technical_acceptance,
     )
 

@@ -9,7 +9,7 @@ from hotpass.bundles.steps import json_renderer
 
 
 def render_step(step: str, result: Any) -> str:
-    from hotpass.commands import deploy, qa, refine
+    from hotpass.commands import deploy, qa, refine, run
 
     kind = step.split("-")[0]
     if hasattr(result, "render_text"):
@@ -20,6 +20,8 @@ def render_step(step: str, result: Any) -> str:
         return qa.render(result)
     if kind == "deploy":
         return deploy.render(result)
+    if kind == "run":
+        return run.render(result)
     return json_renderer(step, result)
 
 
