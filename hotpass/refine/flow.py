@@ -21,8 +21,6 @@ from hotpass.refine.checkpoint import (
     PrefectVariableCheckpointStore,
 )
 from hotpass.refine.pipeline import (
-    Ingested,
-    Refined,
     RefineRequest,
     RefineResult,
     ingest,
@@ -31,28 +29,39 @@ from hotpass.refine.pipeline import (
     write,
 )
 from hotpass.telemetry import metrics_from_environment
-from prefect import task
+from prefect import get_run_logger, task
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False,
                                  "retries": 0}
 
 
+class StageData:
+    """Hands one stage's output to the next task. Prefect walks dataclass, list and dict
+    parameters item by item to find upstream futures; wrapping the (large) stage objects in a
+    plain class keeps that walk to one step instead of one per cell."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
 @task(name="ingest", **_TASK_OPTIONS)
-def ingest_task(request: RefineRequest, checkpoints: CheckpointStore) -> Ingested:
+def ingest_task(request: RefineRequest, checkpoints: CheckpointStore) -> StageData:
     with paused_gc():
-        return ingest(request, checkpoints)
+        return StageData(ingest(request, checkpoints))
 
 
 @task(name="refine", **_TASK_OPTIONS)
-def refine_task(ingested: Ingested) -> Refined:
+def refine_task(ingested: StageData) -> StageData:
     with paused_gc():
-        return refine(ingested)
+        return StageData(refine(ingested.value))
 
 
 @task(name="write", **_TASK_OPTIONS)
-def write_task(refined: Refined, checkpoints: CheckpointStore) -> RefineResult:
+def write_task(refined: StageData, checkpoints: CheckpointStore) -> RefineResult:
     with paused_gc():
-        return write(refined, checkpoints)
+        return write(refined.value, checkpoints)
 
 
 def parse_since(since: str | None) -> datetime | None:
@@ -95,6 +104,11 @@ def refinement_body(input_dir: str, output_path: str, profile_name: str, archive
                            profile=result.profile, run_id=result.run_id)
     finally:
         metrics.shutdown()
+    get_run_logger().info(
+        "refined %d rows into %d organisations (%d duplicates merged, %d rejected, %d issues); "
+        "expectations %s; exit code %d", result.records_in, result.records_out,
+        result.duplicates_merged, result.rejected, result.issues_count,
+        "passed" if result.exit_code == 0 else "FAILED", result.exit_code)
     return {**result.to_json(), "backfill": backfill}
 
 
