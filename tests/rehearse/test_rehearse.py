@@ -11,8 +11,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from hotpass.bundles.checksums import verify_checksums
 from hotpass.bundles.flowruns import _entries, find_backfill_state, guardrails, max_overlap
 from hotpass.bundles.summary import validate_summary
@@ -104,38 +102,3 @@ def test_unreachable_staging_still_leaves_the_bundle(tmp_path: Path) -> None:
     assert verify_checksums(bundle) == []
     assert "--api-url 'http://robot:***@127.0.0.1:" in (bundle / "cli.sh").read_text()
     assert_clean(tmp_path, proc, ("Pa55-Staging-Word",))
-
-
-@pytest.mark.integration
-def test_rehearsal_on_a_local_server(tmp_path: Path) -> None:
-    from hotpass.refine.pipeline import RefineRequest, run_refinement
-
-    shutil.copytree(REPO / "prefect", tmp_path / "prefect")
-    run_refinement(RefineRequest(input_dir=REPO / "data", output_path=tmp_path / "r.xlsx",
-                                 profile="aviation", archive=True,
-                                 archive_root=tmp_path / "dist" / "archive",
-                                 state_dir=tmp_path / "state"))
-    proc = rehearse(tmp_path, "--json")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    bundle = only_bundle(tmp_path)
-    for name in ("prefect.log", "summary.json", "cli.sh", "cli.log", "SHA256SUMS"):
-        assert (bundle / name).is_file(), name
-    summary = json.loads((bundle / "summary.json").read_text())
-    validate_summary(summary)
-    assert summary["prefect"]["local_server"] is True
-    assert {g["id"]: g["status"] for g in summary["guardrails"]} == {
-        "run.completed": "pass", "children.completed": "pass", "concurrency.overlap": "pass",
-        "datasets.records": "pass"}
-    assert summary["concurrency"]["limit"] == 2
-    assert 1 <= summary["concurrency"]["max_observed"] <= 2
-    assert summary["datasets"][0]["records_out"] > 0
-    states = [r["state"] for r in summary["prefect"]["flow_runs"]]
-    assert states and set(states) == {"Completed"} and len(states) >= 2
-    log = (bundle / "prefect.log").read_text()
-    assert "hotpass-backfill-pipeline" in log and "backfill-" in log
-    steps = [s["name"] for s in summary["steps"]]
-    assert steps[0] == "server-start" and steps[-1] == "server-stop"
-    assert steps.index("deploy-plan") < steps.index("deploy-apply") < steps.index("run-backfill")
-    assert not list((tmp_path / ".hotpass").glob("*.json"))  # server and worker stopped
-    assert verify_checksums(bundle) == []
-    assert_clean(tmp_path, proc)
