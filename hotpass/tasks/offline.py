@@ -19,7 +19,7 @@ HELP = {
     "profile": "refinement profile (default offline.profile = aviation)",
     "manifest_dir": "manifest set to validate and export (default prefect)",
     "target": "environment name of the env file (default local → .env.local)",
-    "archive": "archive the inputs read into <bundle>/archive (default true)",
+    "archive": "archive the inputs read into <bundle>/archive (default; --no-archive to skip)",
     "json": "print one JSON document instead of text",
 }
 
@@ -43,7 +43,7 @@ def _request(c: Context, **given: Any) -> Any:
 def run(  # noqa: PLR0913 - each parameter is a task flag
         c: Context, bundle_dir: str | None = None, input_dir: str | None = None,
         profile: str | None = None, manifest_dir: str | None = None, target: str | None = None,
-        archive: bool | None = None, json: bool = False) -> None:
+        archive: bool = True, json: bool = False) -> None:
     """Env file, refine, qa all, deploy --no-upload --dry-run then --no-upload → dist/offline/."""
     from hotpass.commands._render import emit
     from hotpass.offline import run_offline
