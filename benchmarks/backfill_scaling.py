@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -51,12 +52,22 @@ def timed_backfill(folder: Path, name: str, days: int, extra: list[str],
     argv = [str(Path(sys.executable).parent / "hotpass"), "backfill", "--start-date",
             FIRST_DAY.isoformat(), "--end-date", last.isoformat(), "--archive-root",
             str(folder / "archive"), "--restore-root", str(folder / name), *extra]
+    cpu_before = _children_cpu()
     start = time.perf_counter()
     done = subprocess.run(argv, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(f"{name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    CPU[name] = _children_cpu() - cpu_before
     return elapsed
+
+
+CPU: dict[str, float] = {}
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def with_prefect(folder: Path, days: int) -> float:
@@ -101,9 +112,11 @@ def main() -> None:
         sequential = timed_backfill(folder, "sequential", args.days, ["--concurrency", "1"])
         local2 = timed_backfill(folder, "local2", args.days, ["--concurrency", "2"])
         prefect = None if args.skip_prefect else with_prefect(folder, args.days)
-    print(f"backfill of {args.days} days × {args.rows} rows on {os.cpu_count()} cores")
-    print(f"  sequential (--concurrency 1):   {sequential:7.1f} s")
-    print(f"  local pool (--concurrency 2):   {local2:7.1f} s   "
+    print(f"backfill of {args.days} days × {args.rows} rows on {os.cpu_count()} cores "
+          f"(load average before: {os.getloadavg()[0]:.1f})")
+    print(f"  sequential (--concurrency 1):   {sequential:7.1f} s   "
+          f"(cpu {CPU['sequential']:.1f} s)")
+    print(f"  local pool (--concurrency 2):   {local2:7.1f} s   (cpu {CPU['local2']:.1f} s)   "
           f"ratio {local2 / sequential:.2f} × sequential (target ≤ 0.65)")
     if prefect is not None:
         overhead = (prefect - local2) / args.days

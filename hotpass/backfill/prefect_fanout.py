@@ -51,7 +51,7 @@ class NoWorkersOnline(HotpassError):
 class PrefectTarget:
     api_url: str | None = None
     deployment: str = REFINEMENT_DEPLOYMENT
-    poll_seconds: float = 1.0
+    poll_seconds: float = 0.5
     run_timeout: float = 3600.0
 
 
