@@ -90,7 +90,7 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
     from hotpass.backfill.config import merged_settings
     from hotpass.backfill.plan import BackfillRequest
     from hotpass.backfill.prefect_fanout import PrefectTarget
-    from hotpass.backfill.window import check_version, parse_date
+    from hotpass.backfill.window import check_version, resolve_window
 
     settings = merged_settings(
         args.config, archive_root=args.archive_root, restore_root=args.restore_root,
@@ -102,9 +102,11 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
 
         target = PrefectTarget(api_url=resolve_api_url(args.api_url),
                                deployment=args.deployment or target.deployment)
+    start = end = None
+    if args.start_date or args.end_date:
+        start, end = resolve_window(args.start_date, args.end_date, None)
     return BackfillRequest(
-        start_date=parse_date(args.start_date, "--start-date") if args.start_date else None,
-        end_date=parse_date(args.end_date, "--end-date") if args.end_date else None,
+        start_date=start, end_date=end,
         versions=tuple(check_version(v) for v in args.versions or ()),
         archive_root=Path(settings["archive_root"]),
         restore_root=Path(settings["restore_root"]),
