@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -142,3 +143,28 @@ def test_invoke_stage_then_status(tmp_path: Path) -> None:
     assert "2024-03-01 | v1      | completed" in shown.stdout
     missing = invoke("backfill.status", "bf-nope", "--restore-root", str(tmp_path / "restore"))
     assert missing.returncode == 2 and "no backfill state" in missing.stderr
+
+
+class _Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_draws_a_bar_on_a_terminal_and_lines_otherwise() -> None:
+    from hotpass.backfill.run import BackfillEvent
+    from hotpass.backfill.state import RunRecord
+    from hotpass.commands.backfill import Progress
+
+    record = RunRecord(run_date="2024-03-01", version="v1", archive_path="a", output_path="o",
+                       status="failed", seconds=1.25, error="archive not found: a")
+    events = [BackfillEvent("warning", message="no worker is online"),
+              BackfillEvent("start", message="local", total=1), BackfillEvent("run", record=record)]
+    for stream, expected in ((_Terminal(), "1/1"), (io.StringIO(), "running 1 backfill run(s)")):
+        progress = Progress(stream)
+        for event in events:
+            progress.on_event(event)
+        progress.close()
+        text = stream.getvalue()
+        assert expected in text
+        assert "warning: no worker is online" in text
+        assert "2024-03-01--v1 failed in 1.2 s: archive not found: a" in text
