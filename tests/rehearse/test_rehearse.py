@@ -11,6 +11,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from hotpass.bundles.checksums import verify_checksums
 from hotpass.bundles.flowruns import _entries, find_backfill_state, guardrails, max_overlap
 from hotpass.bundles.summary import validate_summary
@@ -102,3 +104,27 @@ def test_unreachable_staging_still_leaves_the_bundle(tmp_path: Path) -> None:
     assert verify_checksums(bundle) == []
     assert "--api-url 'http://robot:***@127.0.0.1:" in (bundle / "cli.sh").read_text()
     assert_clean(tmp_path, proc, ("Pa55-Staging-Word",))
+
+
+def test_staging_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from invoke.config import Config
+    from invoke.context import Context
+
+    from hotpass.errors import UsageError
+    from hotpass.tasks.rehearse import collection, staging_url
+
+    monkeypatch.chdir(tmp_path)
+
+    def context(**rehearse: object) -> Context:
+        defaults = collection.configuration()["rehearse"]
+        return Context(Config(overrides={"rehearse": {**defaults, **rehearse}}))
+
+    assert staging_url(context(), None) is None
+    (tmp_path / ".env.staging").write_text("PREFECT_API_URL=https://env.example.org/api\n")
+    assert staging_url(context(), None) == "https://env.example.org/api"
+    assert staging_url(context(api_url="https://conf.example.org/api"), None) == \
+        "https://conf.example.org/api"
+    assert staging_url(context(api_url="https://conf.example.org/api"),
+                       "https://flag.example.org/api") == "https://flag.example.org/api"
+    with pytest.raises(UsageError):
+        staging_url(context(), "https://flag.example.org/api\nX=1")
