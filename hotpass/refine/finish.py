@@ -11,7 +11,7 @@ from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
 from hotpass.refine.model import FILE_PROBLEM
 from hotpass.refine.privacy import redact
 from hotpass.refine.validate import summary_rows
-from hotpass.refine.write import write_output
+from hotpass.refine.write import IssueRows, write_output
 
 if TYPE_CHECKING:
     from hotpass.refine.pipeline import Refined, RefineResult
@@ -32,7 +32,7 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
            "issues": len(refined.issues)}
     stats = [s for r in ingested.results for s in r.stats]
     outputs = write_output(request.output_path, refined.columns, refined.rows,
-                           [i.to_row() for i in refined.issues],
+                           IssueRows(refined.issues),
                            summary_rows(run, stats, refined.issues, refined.expectations))
     ingested.timings["write_s"] = round(time.perf_counter() - clock, 3)
     archive_path = None

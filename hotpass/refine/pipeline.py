@@ -153,6 +153,10 @@ def refine(ingested: Ingested) -> Refined:
     rejected = sum(r.rejected_rows for r in ingested.results)
     records_in = sum(r.candidate_rows for r in ingested.results)
     rows = deduplicate(records, ingested.profile)
+    merged = len(records) - len(rows)
+    del records
+    for result in ingested.results:
+        result.records = []  # merged into `rows`; frees memory before the write stage
     expectations = check_expectations(ingested.profile, rows, records_in, rejected)
     for outcome in expectations:
         if not outcome["passed"]:
@@ -160,7 +164,7 @@ def refine(ingested: Ingested) -> Refined:
                         outcome["value"])
     ingested.timings["refine_s"] = round(time.perf_counter() - clock, 3)
     return Refined(ingested, output_columns(ingested.profile), rows, issues, expectations,
-                   records_in, rejected, len(records) - len(rows))
+                   records_in, rejected, merged)
 
 
 def write(refined: Refined, checkpoints: CheckpointStore | None = None) -> RefineResult:

@@ -17,6 +17,7 @@ from hotpass.refine.read import SheetTable
 
 CONTACT_TYPES = ("person", "role", "email", "phone")
 LIST_TYPES = ("email", "phone")
+MEMO_LIMIT = 200_000
 _EMPTY: dict[str, Any] = {"email": (), "phone": (), "person": ("", "")}
 
 
@@ -33,6 +34,8 @@ class FieldNormaliser:
         # Memo hits are the common case, so the loop is one dict lookup per cell. (A bool cell
         # may share a memo entry with the equal number 0/1; such columns are not contact data.)
         memo = self.memo
+        if len(memo) > MEMO_LIMIT:  # mostly-unique columns: bound memory, keep the speed-up
+            memo.clear()
         if not memo:
             memo[None] = memo[""] = self.empty
         get, miss = memo.get, self._miss

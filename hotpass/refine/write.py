@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,25 @@ ISSUE_COLUMNS = ["kind", "source_file", "source_sheet", "source_row", "field", "
 SUMMARY_COLUMNS = ["section", "item", "value"]
 
 Rows = Sequence[dict[str, Any]]
+
+
+class IssueRows(Sequence[dict[str, Any]]):
+    """Issues as output rows, made one at a time while the writer consumes them (a million
+    issue dicts at once would cost more memory than the issues themselves)."""
+
+    def __init__(self, issues: Sequence[Any]) -> None:
+        self.issues = issues
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [issue.to_row() for issue in self.issues[index]]
+        return self.issues[index].to_row()
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return (issue.to_row() for issue in self.issues)
 
 
 def check_output_path(path: Path) -> None:
@@ -53,7 +72,7 @@ def _write_xlsx(path: Path, sheets: list[tuple[str, list[str], Rows]]) -> None:
     import rustpy_xlsxwriter
 
     entries: list[tuple[str, Any]] = [
-        (name, list(rows) if rows else [dict.fromkeys(columns, "")])
+        (name, iter(rows) if len(rows) else [dict.fromkeys(columns, "")])
                for name, columns, rows in sheets]
     tmp = temp_path_beside(path)
     try:
