@@ -58,6 +58,8 @@ def main(project_dir: Path) -> int:
         for action in (_server, _worker, _apply, _refine, _rehearse, _offline):
             if not action(demo):
                 break
+    except KeyboardInterrupt:
+        demo.transcript.mark_interrupted()
     finally:
         for name, command, stop in reversed(demo.stops):
             demo.step(name, command, lambda stop=stop: _Text(str(stop() or "")))

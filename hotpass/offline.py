@@ -67,10 +67,15 @@ def run_offline(request: OfflineRequest) -> OfflineResult:
     started = iso(utc_now())
     transcript = Transcript(request.bundle_dir, secrets=request.secrets,
                             title="hotpass offline fallback")
-    for name, command, call in offline_steps(request):
-        record = run_step(transcript, name, command, call, request.render)
-        if not record.ok:
-            break
+    try:
+        for name, command, call in offline_steps(request):
+            record = run_step(transcript, name, command, call, request.render)
+            if not record.ok:
+                break
+    except KeyboardInterrupt:
+        transcript.mark_interrupted()
+        finish_offline(request, transcript, started)
+        raise
     return finish_offline(request, transcript, started)
 
 

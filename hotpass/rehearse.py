@@ -83,14 +83,21 @@ def run_rehearsal(request: RehearsalRequest) -> RehearsalResult:
     ctx = _Context(request, Transcript(bundle, secrets=request.secrets,
                                        title="hotpass staging rehearsal"), bundle,
                    api_url=request.api_url)
+    interrupted = False
     try:
         for _name, step in _steps(ctx):
             if not step():
                 break
+    except KeyboardInterrupt:
+        interrupted = True
+        ctx.transcript.mark_interrupted()
     finally:
         for stop in reversed(ctx.cleanup):
             stop()
-    return _finish(ctx, iso(started))
+    result = _finish(ctx, iso(started))
+    if interrupted:
+        raise KeyboardInterrupt
+    return result
 
 
 def _steps(ctx: _Context) -> list[tuple[str, Callable[[], bool]]]:

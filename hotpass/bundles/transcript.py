@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from hotpass.bundles.masking import mask_log_text, mask_text
-from hotpass.errors import HotpassError
+from hotpass.errors import EXIT_INTERRUPTED, HotpassError
 from hotpass.fsutil import atomic_write_text
 
 
@@ -123,6 +123,11 @@ class Transcript:
         self.steps.append(record)
         self.flush()
         return record
+
+    def mark_interrupted(self) -> StepRecord:
+        """Record an interruption (Ctrl-C) as a failed step, so the summary names it."""
+        return self.run("interrupted", [], lambda: StepOutput(EXIT_INTERRUPTED,
+                                                              "error: interrupted"))
 
     @property
     def failed_step(self) -> StepRecord | None:

@@ -149,7 +149,36 @@ def test_refuses_to_empty_a_folder_that_is_not_a_bundle(workdir: Path) -> None:
     assert (target / "keep.txt").read_text() == "keep"
 
 
-def test_shell_entry_point_runs_the_task() -> None:
-    script = (REPO / "scripts" / "offline_fallback.sh").read_text()
-    assert os.access(REPO / "scripts" / "offline_fallback.sh", os.X_OK)
-    assert 'exec "$VENV/bin/invoke" offline.run "$@"' in script
+def test_interrupt_still_writes_the_summary(workdir: Path, monkeypatch: pytest.MonkeyPatch
+                                             ) -> None:
+    from hotpass import offline
+
+    def interrupted(request: offline.OfflineRequest) -> offline.Step:
+        def call() -> object:
+            raise KeyboardInterrupt
+
+        return ("refine", ["hotpass", "refine"], call)
+
+    monkeypatch.chdir(workdir)
+    monkeypatch.setattr(offline, "refine_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        offline.run_offline(offline.OfflineRequest())
+    summary = json.loads((workdir / "dist/offline/summary.json").read_text())
+    assert summary["failed_step"] == "interrupted"
+    assert summary["steps"][-1]["exit_code"] == 130
+    assert verify_checksums(workdir / "dist/offline") == []
+
+
+def test_shell_script_runs_from_a_copy_of_the_project(workdir: Path) -> None:
+    for name in ("scripts", "tasks.py"):
+        source = REPO / name
+        shutil.copytree(source, workdir / name) if source.is_dir() else \
+            shutil.copy(source, workdir / name)
+    (workdir / ".venv").symlink_to(BIN.parent)
+    proc = subprocess.run(["sh", str(workdir / "scripts" / "offline_fallback.sh"),
+                           "--no-archive"], cwd="/", capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads((workdir / "dist/offline/summary.json").read_text())
+    assert summary["status"] == "passed"
+    assert not (workdir / "dist/offline/archive").exists()
