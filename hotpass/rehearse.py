@@ -128,7 +128,7 @@ def _start_server(ctx: _Context) -> bool:
         return handle
 
     command = ["hotpass", "server", "start", "--home", str(ctx.request.home)]
-    return run_step(ctx.transcript, "server-start", command, call, _text_of).ok
+    return run_step(ctx.transcript, "server-start", command, call, ctx.request.render).ok
 
 
 def _pools(ctx: _Context) -> list[str]:
@@ -151,13 +151,17 @@ def _start_workers(ctx: _Context) -> bool:
             return handle
 
         command = ["hotpass", "worker", "start", "--pool", pool, "--home", str(ctx.request.home)]
-        if not run_step(ctx.transcript, "worker-start", command, call, _text_of).ok:
+        if not run_step(ctx.transcript, "worker-start", command, call, ctx.request.render).ok:
             return False
     return True
 
 
 def _record_stop(ctx: _Context, name: str, command: list[str], stop: Callable[[], Any]) -> None:
-    ctx.transcript.run(name, command, lambda: StepOutput(0, _text_of(name, stop())))
+    def call() -> StepOutput:
+        outcome = stop()
+        return StepOutput(0, str(getattr(outcome, "message", f"{name}: {outcome}")))
+
+    ctx.transcript.run(name, command, call)
 
 
 def _qa(ctx: _Context) -> bool:
@@ -227,12 +231,6 @@ def _collect(ctx: _Context) -> bool:
 
     ctx.transcript.run("export-logs", [], call)
     return True
-
-
-def _text_of(_step: str, result: Any) -> str:
-    if hasattr(result, "to_json"):
-        return json.dumps(result.to_json(), indent=2, sort_keys=True, default=str)
-    return str(result) if result is not None else ""
 
 
 def _finish(ctx: _Context, started: str) -> RehearsalResult:

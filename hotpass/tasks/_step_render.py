@@ -22,6 +22,12 @@ def render_step(step: str, result: Any) -> str:
         return deploy.render(result)
     if kind == "run":
         return run.render(result)
+    if kind == "server" and hasattr(result, "api_url"):
+        verb = "already running" if result.reused else "started"
+        return (f"Prefect server {verb} at {result.api_url} (pid {result.pid}, "
+                f"log {result.log_path})")
+    if kind == "worker" and hasattr(result, "pool"):
+        return f"worker {result.name} online on pool {result.pool} (pid {result.pid})"
     return json_renderer(step, result)
 
 

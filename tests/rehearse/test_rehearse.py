@@ -128,3 +128,17 @@ def test_staging_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
                        "https://flag.example.org/api") == "https://flag.example.org/api"
     with pytest.raises(UsageError):
         staging_url(context(), "https://flag.example.org/api\nX=1")
+
+
+def test_exit_code_follows_steps_then_guardrails() -> None:
+    from hotpass.bundles.transcript import StepRecord
+    from hotpass.rehearse import RehearsalResult
+
+    def step(status: str, code: int) -> StepRecord:
+        return StepRecord("s", "", status, code, "t", "t", 0.0)
+
+    passed = {"status": "passed", "failed_step": None}
+    assert RehearsalResult(Path("b"), passed, (step("ok", 0),)).exit_code == 0
+    assert RehearsalResult(Path("b"), {**passed, "status": "failed"}, (step("ok", 0),)
+                           ).exit_code == 1
+    assert RehearsalResult(Path("b"), passed, (step("ok", 0), step("failed", 3))).exit_code == 3
