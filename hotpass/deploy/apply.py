@@ -91,21 +91,20 @@ def _update(client: Any, row: PlanRow, desired: Desired, current: dict[str, Any]
 
 
 def reconcile_schedules(client: Any, deployment_id: UUID, desired: Desired,
-                        existing: list[Any]) -> None:
+                        existing: list[dict[str, Any]]) -> None:
     """Make the server's schedules exactly the desired ones: update by slug, create missing,
     delete everything else (stale slugs and slug-less schedules)."""
     from hotpass.deploy.build import schedule_create
 
     wanted = schedule_create(desired.spec)
-    by_slug = {s.slug: s for s in existing if s.slug}
+    by_slug = {s["slug"]: UUID(s["id"]) for s in existing if s.get("slug")}
     keep: UUID | None = None
     if wanted is not None and wanted.slug in by_slug:
-        match = by_slug[wanted.slug]
-        keep = match.id
-        client.update_deployment_schedule(deployment_id, match.id, active=wanted.active,
+        keep = by_slug[wanted.slug]
+        client.update_deployment_schedule(deployment_id, keep, active=wanted.active,
                                           schedule=wanted.schedule)
     for schedule in existing:
-        if schedule.id != keep:
-            client.delete_deployment_schedule(deployment_id, schedule.id)
+        if UUID(schedule["id"]) != keep:
+            client.delete_deployment_schedule(deployment_id, UUID(schedule["id"]))
     if wanted is not None and keep is None:
         client.create_deployment_schedules(deployment_id, [wanted])

@@ -7,9 +7,10 @@ a few bulk requests (deployments by name, their flows, the work pools), never on
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
-from uuid import UUID
 
 from hotpass.manifests.spec import MANAGED_TAG, DeploymentSpec
 
@@ -91,6 +92,34 @@ def desired_state(spec: DeploymentSpec) -> Desired:
     return Desired(spec=spec, flow_name=flow_name, payload=payload, state=state)
 
 
+def desired_states(specs: list[DeploymentSpec]) -> list[Desired]:
+    """`desired_state` for every spec, generating each flow's parameter schema once."""
+    with _one_schema_per_flow():
+        return [desired_state(spec) for spec in specs]
+
+
+@contextmanager
+def _one_schema_per_flow() -> Iterator[None]:
+    """`RunnerDeployment.from_flow` regenerates the flow's parameter schema for every deployment
+    (10-20 ms each, half of building 50 deployments of one flow). A flow's signature cannot
+    change within a process, so while building, each flow's schema is generated once."""
+    from prefect.deployments import runner
+
+    original = getattr(runner, "parameter_schema")  # noqa: B009 - not re-exported
+    schemas: dict[int, tuple[Any, Any]] = {}
+
+    def cached(flow: Any) -> Any:
+        if id(flow) not in schemas:
+            schemas[id(flow)] = (flow, original(flow))
+        return schemas[id(flow)][1].model_copy(deep=True)
+
+    setattr(runner, "parameter_schema", cached)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(runner, "parameter_schema", original)  # noqa: B010
+
+
 def _queue(queue: str | None, pool: str | None) -> str | None:
     return queue or (DEFAULT_QUEUE if pool else None)
 
@@ -103,19 +132,26 @@ def _schedule_key(item: dict[str, Any]) -> str:
     return str(item.get("slug") or "")
 
 
-def server_state(deployment: Any) -> dict[str, Any]:
-    """The compared fields of a server deployment, normalised like `desired_state`."""
-    body = deployment.model_dump(mode="json")
+def server_state(body: dict[str, Any]) -> dict[str, Any]:
+    """The compared fields of a server deployment (its JSON), normalised like `desired_state`."""
     limit = (body.get("global_concurrency_limit") or {}).get("limit")
     state = {key: body.get(key) for _, key in COMPARED_FIELDS}
     state.update(
-        schedules=sorted((_schedule_state(s.slug, s.active, s.schedule)
-                          for s in deployment.schedules), key=_schedule_key),
+        schedules=sorted((_server_schedule(s) for s in body.get("schedules") or []),
+                         key=_schedule_key),
         tags=sorted(body.get("tags") or []), job_variables=body.get("job_variables") or {},
         # stored as the global limit `deployment:<id>`; the field itself reads back null
         concurrency_limit=limit if limit is not None else body.get("concurrency_limit"),
         work_queue_name=_queue(body.get("work_queue_name"), body.get("work_pool_name")))
     return state
+
+
+def _server_schedule(item: dict[str, Any]) -> dict[str, Any]:
+    """Parse only the schedule through Prefect's model, so both sides serialise alike."""
+    from prefect.client.schemas.objects import DeploymentSchedule
+
+    parsed = DeploymentSchedule.model_validate(item)
+    return _schedule_state(parsed.slug, parsed.active, parsed.schedule)
 
 
 def changed_fields(desired: dict[str, Any], current: dict[str, Any]) -> tuple[str, ...]:
@@ -125,7 +161,7 @@ def changed_fields(desired: dict[str, Any], current: dict[str, Any]) -> tuple[st
 def plan_deployments(client: Any, specs: list[DeploymentSpec], *, prune: bool,
                      desired: list[Desired] | None = None) -> DeployPlan:
     """The plan for `specs` against the server `client` talks to. Reads only."""
-    wanted = desired if desired is not None else [desired_state(s) for s in specs]
+    wanted = desired if desired is not None else desired_states(specs)
     on_server = read_server_deployments(client, names=sorted({d.spec.name for d in wanted}))
     rows: list[PlanRow] = []
     current: dict[str, dict[str, Any]] = {}
@@ -134,11 +170,11 @@ def plan_deployments(client: Any, specs: list[DeploymentSpec], *, prune: bool,
         if found is None:
             rows.append(PlanRow(item.spec.id, item.full_name, "create"))
             continue
-        current[item.spec.id] = {"id": str(found.id), "state": server_state(found),
-                                 "schedules": found.schedules}
+        current[item.spec.id] = {"id": found["id"], "state": server_state(found),
+                                 "schedules": found.get("schedules") or []}
         changed = changed_fields(item.state, current[item.spec.id]["state"])
         rows.append(PlanRow(item.spec.id, item.full_name, "update" if changed else "unchanged",
-                            changed, str(found.id)))
+                            changed, found["id"]))
     if prune:
         rows += prune_rows(client, {d.full_name for d in wanted})
     pools = missing_pools(client, sorted({s.spec.work_pool for s in wanted if s.spec.work_pool}))
@@ -146,48 +182,48 @@ def plan_deployments(client: Any, specs: list[DeploymentSpec], *, prune: bool,
 
 
 def read_server_deployments(client: Any, *, names: list[str] | None = None,
-                            tag: str | None = None) -> dict[str, Any]:
-    """Server deployments (by name or tag) keyed by `flow-name/deployment-name`."""
-    from prefect.client.schemas.filters import (
-        DeploymentFilter,
-        DeploymentFilterName,
-        DeploymentFilterTags,
-    )
+                            tag: str | None = None) -> dict[str, dict[str, Any]]:
+    """Server deployments (by name or tag) as API JSON, keyed by `flow-name/deployment-name`.
 
+    Raw JSON on purpose: validating every response into Prefect's models took longer than the
+    rest of an unchanged plan."""
     if names is not None and not names:
         return {}
-    deployment_filter = DeploymentFilter(
-        name=DeploymentFilterName(any_=names) if names else None,
-        tags=DeploymentFilterTags(all_=[tag]) if tag else None)
-    found: list[Any] = []
+    deployments: dict[str, Any] = {}
+    if names:
+        deployments["name"] = {"any_": names}
+    if tag:
+        deployments["tags"] = {"all_": [tag]}
+    found = _read_pages(client, "/deployments/filter", {"deployments": deployments})
+    flow_names = _flow_names(client, sorted({d["flow_id"] for d in found}))
+    return {f"{flow_names.get(d['flow_id'], d['flow_id'])}/{d['name']}": d for d in found}
+
+
+def _read_pages(client: Any, route: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = []
     while True:
-        page = client.read_deployments(deployment_filter=deployment_filter, limit=PAGE,
-                                       offset=len(found))
+        page = client.request("POST", route, json={**body, "limit": PAGE,
+                                                    "offset": len(found)}).json()
         found += page
         if len(page) < PAGE:
-            break
-    flow_names = _flow_names(client, sorted({d.flow_id for d in found}))
-    return {f"{flow_names.get(d.flow_id, d.flow_id)}/{d.name}": d for d in found}
+            return found
 
 
-def _flow_names(client: Any, flow_ids: list[UUID]) -> dict[UUID, str]:
-    from prefect.client.schemas.filters import FlowFilter, FlowFilterId
-
-    names: dict[UUID, str] = {}
+def _flow_names(client: Any, flow_ids: list[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
     for start in range(0, len(flow_ids), PAGE):
         chunk = flow_ids[start:start + PAGE]
-        for flow in client.read_flows(flow_filter=FlowFilter(id=FlowFilterId(any_=chunk)),
-                                      limit=PAGE):
-            names[flow.id] = flow.name
+        for flow in _read_pages(client, "/flows/filter", {"flows": {"id": {"any_": chunk}}}):
+            names[flow["id"]] = flow["name"]
     return names
 
 
 def prune_rows(client: Any, keep: set[str]) -> list[PlanRow]:
     """`delete` rows for managed server deployments that are not in the set (others untouched)."""
     managed = read_server_deployments(client, tag=MANAGED_TAG)
-    return [PlanRow("-", full_name, "delete", (), str(d.id))
+    return [PlanRow("-", full_name, "delete", (), d["id"])
             for full_name, d in sorted(managed.items())
-            if full_name not in keep and MANAGED_TAG in (d.tags or [])]
+            if full_name not in keep and MANAGED_TAG in (d.get("tags") or [])]
 
 
 def missing_pools(client: Any, pools: list[str]) -> list[str]:

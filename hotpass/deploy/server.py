@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:
     from hotpass.deploy.apply import apply_plan
-    from hotpass.deploy.plan import desired_state, plan_deployments
+    from hotpass.deploy.plan import desired_states, plan_deployments
     from hotpass.prefect_local.client import prefect_client
 
     if request.prune and request.flow_ids:
@@ -28,7 +28,7 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec]) -> Dep
 
         images_to_build(specs)
         require_docker_engine()
-    desired = [desired_state(spec) for spec in specs]  # every build problem before any write
+    desired = desired_states(specs)  # every build problem before any write
     with prefect_client(request.api_url) as client:
         plan = plan_deployments(client, specs, prune=request.prune, desired=desired)
         if request.dry_run:
