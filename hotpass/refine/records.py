@@ -155,8 +155,11 @@ class RecordBuilder:
                                 _row_text(columns, row),
                                 "missing required field: " + ", ".join(missing), REJECTED_ROW))
             return None
-        recency = max((int(fields[f].replace("-", "")) for f in self.date_fields
-                       if fields.get(f)), default=0) if self.date_fields else 0
+        recency = 0
+        for name in self.date_fields:
+            iso = fields.get(name)
+            if iso:
+                recency = max(recency, int(iso[:4] + iso[5:7] + iso[8:10]))
         extra = "; ".join(f"{h}: {cell_text(row[c])}" for c, h in columns.extras
                           if c < len(row) and row[c] not in (None, "")) if columns.extras else ""
         return Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
