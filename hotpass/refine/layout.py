@@ -46,7 +46,7 @@ def fill_merged(table: SheetTable) -> None:
 
 def find_columns(table: SheetTable, profile: Profile) -> ColumnMap:
     index = profile.synonym_index
-    best_row, best_score = None, 1
+    best_row, best_score = None, 0
     for r, row in enumerate(table.rows[: profile.header_scan_rows]):
         fields = {index.get(heading_key(str(v))) for v in row if isinstance(v, str) and v}
         fields.discard(None)

@@ -63,3 +63,9 @@ def test_output_replaced_atomically(inputs: Path, run_refine: Any, tmp_path: Pat
     run_refine(inputs)
     run_refine(inputs)
     assert sorted(p.name for p in target.parent.iterdir()) == ["refined.xlsx"]
+
+
+def test_a_single_column_sheet_keeps_its_header(inputs: Path, run_refine: Any) -> None:
+    (inputs / "names.csv").write_text("Organisation\nAcme\nKaroo Air\n")
+    out = run_refine(inputs)
+    assert [r["organization_name"] for r in out.refined] == ["Acme", "Karoo Air"]
