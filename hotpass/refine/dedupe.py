@@ -19,8 +19,8 @@ def output_columns(profile: Profile) -> list[str]:
                   if spec.type not in ("person", "role", "email", "phone")]
     contact = [f"{rank}_contact_{part}" for rank in ("primary", "secondary")
                for part in CONTACT_COLUMNS]
-    return ["organization_key", *org_fields, *contact, "additional_emails", "additional_phones",
-            "hidden_in_source", "source_count", "source_files", "provenance", "extra"]
+    return ["organization_key", *org_fields, *contact, "additional_contacts",
+            "additional_emails", "additional_phones", "hidden_in_source", "source_count", "source_files", "provenance", "extra"]
 
 
 def canonical_spellings(records: list[Record], profile: Profile) -> None:
@@ -67,7 +67,7 @@ def _single(key: str, record: Record, org_fields: list[str]) -> dict[str, Any]:
         "primary_contact_phone": phones[0] if phones else "",
         "secondary_contact_name": "", "secondary_contact_role": "",
         "secondary_contact_email": "", "secondary_contact_phone": "",
-        "additional_emails": "; ".join(emails[1:]), "additional_phones": "; ".join(phones[1:]),
+        "additional_contacts": "", "additional_emails": "; ".join(emails[1:]), "additional_phones": "; ".join(phones[1:]),
         "hidden_in_source": record.hidden, "source_count": 1, "source_files": record.source,
         "provenance": _where(record), "extra": record.extra})
     return row
@@ -92,6 +92,8 @@ def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, A
                     f"{rank}_contact_email": email, f"{rank}_contact_phone": phone})
         shown_emails.add(email)
         shown_phones.add(phone)
+    row["additional_contacts"] = "; ".join(
+        f"{c.name} ({c.role})" if c.role else c.name for c in contacts[2:] if c.name)
     every_email = [e for c in contacts for e in c.emails]
     every_phone = [p for c in contacts for p in c.phones]
     row["additional_emails"] = "; ".join(_unique(e for e in every_email if e not in shown_emails))

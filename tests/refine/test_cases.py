@@ -51,14 +51,15 @@ def test_vertical_and_block_merges_fill_down(
         inputs: Path, run_refine: Any, xlsx: Any) -> None:
     def build(book: Any, ws: Any) -> None:
         ws.write_row(0, 0, HEAD)
-        ws.merge_range(1, 0, 3, 0, "Acme Aviation")  # one organisation over three contacts
+        ws.merge_range(1, 0, 4, 0, "Acme Aviation")  # one organisation over four contacts
         for r, (name, email) in enumerate([("Jane Doe", "jane@example.com"),
                                            ("Sam Smith", "sam@example.com"),
-                                           ("Lee Chan", "lee@example.com")], start=1):
+                                           ("Lee Chan", "lee@example.com"),
+                                           ("Al Noor (Owner)", "")], start=1):
             ws.write_row(r, 1, [name, email])
-        ws.write_row(4, 0, ["Karoo Air", "Ann Lee", "ann@example.com"])
-        ws.write_row(5, 0, ["Cape Air", "Bo Bo", "bo@example.com"])
-        ws.merge_range(4, 4, 5, 5, "Western Cape")  # a block merge over two rows, two columns
+        ws.write_row(5, 0, ["Karoo Air", "Ann Lee", "ann@example.com"])
+        ws.write_row(6, 0, ["Cape Air", "Bo Bo", "bo@example.com"])
+        ws.merge_range(5, 4, 6, 5, "Western Cape")  # a block merge over two rows, two columns
 
     xlsx(inputs / "merged.xlsx", build)
     out = run_refine(inputs)
@@ -66,7 +67,8 @@ def test_vertical_and_block_merges_fill_down(
     assert (acme["primary_contact_name"], acme["secondary_contact_name"]) == ("Jane Doe",
                                                                               "Sam Smith")
     assert acme["additional_emails"] == "lee@example.com"
-    assert acme["source_count"] == 3
+    assert acme["additional_contacts"] == "Lee Chan; Al Noor (Owner)"
+    assert acme["source_count"] == 4
     assert out.org("Cape Air")["province"] == "Western Cape"
     assert out.org("Karoo Air")["province"] == "Western Cape"
     assert out.org("Cape Air")["category"] == ""
