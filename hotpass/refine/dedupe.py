@@ -20,7 +20,8 @@ def output_columns(profile: Profile) -> list[str]:
     contact = [f"{rank}_contact_{part}" for rank in ("primary", "secondary")
                for part in CONTACT_COLUMNS]
     return ["organization_key", *org_fields, *contact, "additional_contacts",
-            "additional_emails", "additional_phones", "hidden_in_source", "source_count", "source_files", "provenance", "extra"]
+            "additional_emails", "additional_phones", "hidden_in_source", "source_count",
+            "source_files", "provenance", "extra"]
 
 
 def canonical_spellings(records: list[Record], profile: Profile) -> None:
@@ -67,7 +68,8 @@ def _single(key: str, record: Record, org_fields: list[str]) -> dict[str, Any]:
         "primary_contact_phone": phones[0] if phones else "",
         "secondary_contact_name": "", "secondary_contact_role": "",
         "secondary_contact_email": "", "secondary_contact_phone": "",
-        "additional_contacts": "", "additional_emails": "; ".join(emails[1:]), "additional_phones": "; ".join(phones[1:]),
+        "additional_contacts": "", "additional_emails": "; ".join(emails[1:]),
+        "additional_phones": "; ".join(phones[1:]),
         "hidden_in_source": record.hidden, "source_count": 1, "source_files": record.source,
         "provenance": _where(record), "extra": record.extra})
     return row
