@@ -118,6 +118,9 @@ def write_env_file(request: EnvFileRequest) -> EnvFileResult:
     """Validate, then write `.env.<target>` atomically (or only describe it on a dry run)."""
     values = env_variables(request)
     path = request.path
+    if path.is_dir():
+        raise UsageError(f"{path} is a folder", hint="pass --output with a file name, e.g. "
+                         f"{path / ('.env.' + request.target)}")
     existed = path.exists()
     shown = masked(values)
     if request.dry_run:

@@ -88,8 +88,12 @@ def _column_result(column: str, field: str, values: list[str], required: bool,
         status = FAIL if rule and rule[0].startswith(("a valid", "an ")) else WARN
         return CheckResult(check_id, status, f"{column}: {failed} of {len(items)} values are "
                            f"not {rule[0] if rule else ''}", evidence)
-    what = "present in every row" if required else (f"all {len(items)} values are {rule[0]}"
-                                                      if rule else f"{len(present)} values")
+    if required:
+        what = "present in every row"
+    elif rule and items:
+        what = f"all {len(items)} values are {rule[0]}"
+    else:
+        what = f"{len(present)} values" if present else "no values (nothing to check)"
     return CheckResult(check_id, PASS, f"{column}: {what}", evidence)
 
 

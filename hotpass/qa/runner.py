@@ -38,7 +38,7 @@ def run_qa(request: QaRequest) -> QaReport:
             checks += found
         else:
             checks += _run_suite(suite, request)
-    docs = request.data_docs / "index.html" if request.data_docs else None
+    docs = data_docs_path(request.data_docs)
     report = QaReport(suites=request.suites, checks=tuple(checks), data_profile=data_profile,
                       output=request.output, data_docs=docs)
     if request.output is not None:
@@ -48,6 +48,13 @@ def run_qa(request: QaRequest) -> QaReport:
 
         write_data_docs(docs, report)
     return report
+
+
+def data_docs_path(target: Path | None) -> Path | None:
+    """`--data-docs` names a folder (its index.html is written) or the .html file itself."""
+    if target is None:
+        return None
+    return target if target.suffix.lower() in (".html", ".htm") else target / "index.html"
 
 
 def _run_suite(suite: str, request: QaRequest) -> list[CheckResult]:

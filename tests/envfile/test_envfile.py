@@ -121,3 +121,8 @@ def test_validate_url_accepts_plain_local_url() -> None:
 def test_control_characters_refused(url: str) -> None:
     with pytest.raises(UsageError, match="control character"):
         validate_url(url)
+
+
+def test_output_that_is_a_folder_is_refused(tmp_path: Path) -> None:
+    proc = run_cli("--target", "local", "--output", str(tmp_path), cwd=tmp_path)
+    assert proc.returncode == 2 and "is a folder" in proc.stderr

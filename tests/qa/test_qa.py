@@ -172,3 +172,10 @@ def test_data_suite_refines_the_sample_inputs(tmp_path: Path) -> None:
     assert profile["rows"] > 0  # type: ignore[index]
     html = (tmp_path / "docs" / "index.html").read_text()
     assert "@" not in html.split("Refined output profile")[1]  # contact data redacted
+
+
+def test_data_docs_accepts_an_html_file_name(tmp_path: Path, manifests: Path) -> None:
+    report = run_qa(QaRequest(suites=("manifests",), manifest_dir=manifests, output=None,
+                              data_docs=tmp_path / "docs" / "qa.html"))
+    assert report.data_docs == tmp_path / "docs" / "qa.html"
+    assert (tmp_path / "docs" / "qa.html").read_text().startswith("<!DOCTYPE html>")
