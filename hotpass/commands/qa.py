@@ -40,7 +40,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     p.add_argument("--output", type=Path, default=Path("dist/qa-report.json"),
                    help="report file (default dist/qa-report.json)")
     p.add_argument("--data-docs", type=Path, default=Path("dist/data-docs"),
-                   help="folder for the data docs index.html (default dist/data-docs)")
+                   help="data docs folder (index.html is written) or .html file "
+                   "(default dist/data-docs)")
     p.add_argument("--work-dir", type=Path, default=Path("dist/qa"),
                    help="where the data suite writes its refined output (default dist/qa)")
     p.set_defaults(handler=_run)
