@@ -75,8 +75,8 @@ def _reader(name: str, environ: Mapping[str, str]) -> Any:
     if name == "console":
         exporter: Any = ConsoleMetricExporter()
     elif name == "jsonl":
-        exporter = JsonLinesMetricExporter(Path(environ.get("HOTPASS_METRICS_JSONL",
-                                                            "dist/metrics.jsonl")))
+        exporter = json_lines_exporter(Path(environ.get("HOTPASS_METRICS_JSONL",
+                                                        "dist/metrics.jsonl")))
     elif name == "otlp":
         try:
             from opentelemetry.exporter.otlp.proto.http.metric_exporter import (  # type: ignore[import-not-found]
@@ -93,30 +93,24 @@ def _reader(name: str, environ: Mapping[str, str]) -> Any:
     return PeriodicExportingMetricReader(exporter, export_interval_millis=60_000)
 
 
-def _json_lines_exporter_base() -> Any:
-    from opentelemetry.sdk.metrics.export import MetricExporter
+def json_lines_exporter(path: Path) -> Any:
+    """A MetricExporter that appends each export as one JSON line (the SDK's own JSON form).
+    Built on demand so importing hotpass.telemetry does not import the OpenTelemetry SDK."""
+    from opentelemetry.sdk.metrics.export import MetricExporter, MetricExportResult
 
-    return MetricExporter
+    class JsonLinesMetricExporter(MetricExporter):
+        def export(self, metrics_data: Any, timeout_millis: float = 10_000,
+                   **_: Any) -> Any:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            line = json.dumps(json.loads(metrics_data.to_json()), separators=(",", ":"))
+            with open(path, "a", encoding="utf-8") as handle:
+                handle.write(line + "\n")
+            return MetricExportResult.SUCCESS
 
+        def force_flush(self, timeout_millis: float = 10_000) -> bool:
+            return True
 
-class JsonLinesMetricExporter(_json_lines_exporter_base()):  # type: ignore[misc]
-    """Appends each export as one JSON line (the SDK's own JSON form of the metrics data)."""
+        def shutdown(self, timeout_millis: float = 30_000, **_: Any) -> None:
+            return None
 
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
-
-    def export(self, metrics_data: Any, timeout_millis: float = 10_000, **_: Any) -> Any:
-        from opentelemetry.sdk.metrics.export import MetricExportResult
-
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        line = json.dumps(json.loads(metrics_data.to_json()), separators=(",", ":"))
-        with open(self.path, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-        return MetricExportResult.SUCCESS
-
-    def force_flush(self, timeout_millis: float = 10_000) -> bool:
-        return True
-
-    def shutdown(self, timeout_millis: float = 30_000, **_: Any) -> None:
-        return None
+    return JsonLinesMetricExporter()
