@@ -128,12 +128,14 @@ def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, tw
             "--via-prefect", "--api-url", prefect_server.api_url, "--deployment", name, "--json"]
     first = subprocess.Popen(argv, env={**os.environ, **prefect_server.env},
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    state_file = _wait_for_completed(tmp_path / "restore", first, at_least=1)
+    state_file = _wait_for_kill_point(tmp_path / "restore", first)
     first.send_signal(signal.SIGKILL)
     first.wait(timeout=30)
     before = json.loads(state_file.read_text())
     done_before = {r["run_date"]: r for r in before["runs"] if r["status"] == "completed"}
-    assert 1 <= len(done_before) < 4
+    in_flight = {r["run_date"]: r["flow_run_id"] for r in before["runs"]
+                 if r["status"] == "running" and r["flow_run_id"]}
+    assert 1 <= len(done_before) < 4 and in_flight
 
     target = PrefectTarget(api_url=prefect_server.api_url, deployment=name, run_timeout=300)
     events: list[BackfillEvent] = []
@@ -149,6 +151,9 @@ def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, tw
             assert record.finished_at == done_before[record.run_date]["finished_at"]
     runs = _flow_runs(prefect_server.api_url, resumed.backfill_id)
     assert len(runs) == 4  # a run submitted before the kill was re-attached, not resubmitted
+    for record in resumed.runs:
+        if record.run_date in in_flight:
+            assert record.flow_run_id == in_flight[record.run_date]
     assert all(r.lease_id is None for r in resumed.runs)
 
     reference = run_backfill(BackfillRequest(
@@ -159,8 +164,8 @@ def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, tw
             reference_run.output_path)
 
 
-def _wait_for_completed(restore_root: Path, process: subprocess.Popen[bytes],
-                        at_least: int) -> Path:
+def _wait_for_kill_point(restore_root: Path, process: subprocess.Popen[bytes]) -> Path:
+    """The state file once one run has completed while another is in flight on a worker."""
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline:
         for path in restore_root.glob("backfill-*.json"):
@@ -168,11 +173,12 @@ def _wait_for_completed(restore_root: Path, process: subprocess.Popen[bytes],
                 runs = json.loads(path.read_text())["runs"]
             except (ValueError, KeyError):
                 continue
-            if sum(r["status"] == "completed" for r in runs) >= at_least:
+            if (any(r["status"] == "completed" for r in runs)
+                    and any(r["status"] == "running" and r["flow_run_id"] for r in runs)):
                 return path
         assert process.poll() is None, "the backfill ended before it could be killed"
         time.sleep(0.2)
-    raise AssertionError("no run completed in time")
+    raise AssertionError("never saw one run completed and another in flight")
 
 
 def test_no_worker_online_falls_back_to_local_runs_with_a_warning(prefect_server: Any,
