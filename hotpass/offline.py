@@ -20,6 +20,9 @@ from hotpass.bundles.summary import SummaryBuilder, input_entries, write_summary
 from hotpass.bundles.transcript import StepRecord, Transcript, iso, utc_now
 
 Step = tuple[str, list[str], Any]
+# What an offline bundle holds; a folder with only these (e.g. `prefect/` written by a plain
+# `hotpass deploy --no-upload`, whose default is dist/offline/prefect) may be emptied.
+BUNDLE_CONTENTS = ("refined.xlsx", "qa-report.json", "prefect", "archive", "data-docs")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class OfflineResult:
 def run_offline(request: OfflineRequest) -> OfflineResult:
     """Run every step in order into `request.bundle_dir` (relative paths are taken from the
     current directory, which cli.sh returns to before replaying)."""
-    prepare_bundle_dir(request.bundle_dir)
+    prepare_bundle_dir(request.bundle_dir, known=BUNDLE_CONTENTS)
     started = iso(utc_now())
     transcript = Transcript(request.bundle_dir, secrets=request.secrets,
                             title="hotpass offline fallback")

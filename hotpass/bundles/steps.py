@@ -35,13 +35,18 @@ def run_step(transcript: Transcript, name: str, command: list[str],
     return transcript.run(name, command, action)
 
 
-def prepare_bundle_dir(bundle_dir: Path) -> None:
-    """Empty a previous bundle (or create the folder). A non-empty folder that is not a bundle
+def prepare_bundle_dir(bundle_dir: Path, known: tuple[str, ...] = ()) -> None:
+    """Empty a previous bundle (or create the folder). A folder holding anything but a previous
+    bundle or the bundle's `known` outputs (e.g. `prefect/` from `hotpass deploy --no-upload`)
     is refused rather than deleted."""
     if bundle_dir.exists():
         entries = list(bundle_dir.iterdir())
-        if entries and not any((bundle_dir / m).exists() for m in _BUNDLE_MARKERS):
-            raise UsageError(f"{bundle_dir} is not empty and does not hold a previous bundle",
+        is_bundle = any((bundle_dir / m).exists() for m in _BUNDLE_MARKERS)
+        strangers = [e.name for e in entries if e.name not in known and not e.name.startswith(
+            ".env.")]
+        if strangers and not is_bundle:
+            raise UsageError(f"{bundle_dir} is not empty and does not hold a previous bundle "
+                             f"(found {', '.join(sorted(strangers)[:5])})",
                              hint="choose an empty folder for the bundle or remove it")
         for entry in entries:
             if entry.is_dir() and not entry.is_symlink():

@@ -182,3 +182,13 @@ def test_shell_script_runs_from_a_copy_of_the_project(workdir: Path) -> None:
     summary = json.loads((workdir / "dist/offline/summary.json").read_text())
     assert summary["status"] == "passed"
     assert not (workdir / "dist/offline/archive").exists()
+
+
+def test_replaces_a_plain_deploy_export(workdir: Path) -> None:
+    stale = workdir / "dist" / "offline" / "prefect" / "old.json"
+    stale.parent.mkdir(parents=True)
+    stale.write_text("{}")
+    proc = offline_run(workdir, "--no-archive")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert not stale.exists()
+    assert sorted(p.name for p in stale.parent.iterdir()) == ["backfill.json", "refinement.json"]
