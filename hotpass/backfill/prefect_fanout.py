@@ -78,13 +78,24 @@ def prepare(target: PrefectTarget, concurrency: int) -> tuple[str, str, int]:
     Returns (deployment id, work pool, online workers); raises NoWorkersOnline when none."""
     with _api(target.api_url), _prefect_errors(), _client() as client:
         deployment = _deployment(client, target.deployment)
-        pool = deployment.work_pool_name or ""
-        online = [w for w in client.read_workers_for_work_pool(pool)
-                  if str(getattr(w.status, "value", w.status)).upper() == "ONLINE"]
+        pool = deployment.work_pool_name
+        if not pool:
+            raise NoWorkersOnline(f"deployment {target.deployment!r} has no work pool")
+        online = _online_workers(client, pool)
         if not online:
             raise NoWorkersOnline(f"no worker is online in work pool {pool!r}")
         client.upsert_global_concurrency_limit_by_name(GLOBAL_LIMIT, concurrency)
-        return str(deployment.id), pool, len(online)
+        return str(deployment.id), pool, online
+
+
+def _online_workers(client: SyncPrefectClient, pool: str) -> int:
+    from prefect.exceptions import ObjectNotFound
+
+    try:
+        workers = client.read_workers_for_work_pool(pool)
+    except ObjectNotFound:  # the pool was never created: nobody can be polling it
+        return 0
+    return sum(1 for w in workers if str(getattr(w.status, "value", w.status)).upper() == "ONLINE")
 
 
 def _deployment(client: SyncPrefectClient, name: str) -> Any:

@@ -59,15 +59,16 @@ def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
     state, path, _ = build_state(request)
     selected = [r for r in state.runs if will_run(r, request.rerun)]
     stale_leases = [r.lease_id for r in state.runs if r.lease_id]
+    result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
+                            state.runs, state.missing_dates)
+    # before anything is written: an unreachable server (exit 3) leaves the state as it was
+    executor, deployment_id = _choose_executor(request, bool(selected), result, emit)
+    result.executor = executor
     for record in selected:
         _begin(record)
     save_state(state, path)
     tracker = _Tracker(state, path, emit)
     specs = [_spec(state, record) for record in selected]
-    result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
-                            state.runs, state.missing_dates)
-    executor, deployment_id = _choose_executor(request, bool(specs), result, emit)
-    result.executor = executor
     emit(BackfillEvent("start", message=executor, total=len(specs)))
     if executor == "prefect":
         prefect_fanout.release_stale_leases(request.prefect, stale_leases)
