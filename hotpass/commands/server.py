@@ -47,7 +47,10 @@ def _register_server(subparsers: Any, common: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
     start = actions.add_parser("start", parents=[common, _home_parent()],
                                help="start (or reuse) the server and wait until healthy")
-    start.add_argument("--port", type=int, help="port on 127.0.0.1 (default: a free one)")
+    start.add_argument("--port", type=int, help="port (default: a free one)")
+    start.add_argument("--host", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1; 0.0.0.0 lets workers on "
+                            "other hosts connect)")
     start.add_argument("--database-url", metavar="URL", help="e.g. postgresql+asyncpg://…; "
                        "default SQLite under --home (or PREFECT_API_DATABASE_CONNECTION_URL)")
     start.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for health")
@@ -87,7 +90,7 @@ def _start(args: argparse.Namespace) -> int:
     from hotpass.prefect_local.server import start_server
 
     handle = start_server(args.home, port=args.port, database_url=args.database_url,
-                          timeout=args.timeout)
+                          timeout=args.timeout, host=args.host)
     verb = "already running" if handle.reused else "started"
     text = (f"Prefect server {verb} at {handle.api_url} (pid {handle.pid}, database "
             f"{handle.database})\n  log: {handle.log_path}\n"

@@ -50,10 +50,11 @@ class ServerHandle:
 
 
 def start_server(home: Path, *, port: int | None = None, database_url: str | None = None,
-                 timeout: float = 60) -> ServerHandle:
-    """Start `prefect server start` on 127.0.0.1 in the background and wait for /api/health.
+                 timeout: float = 60, host: str = "127.0.0.1") -> ServerHandle:
+    """Start `prefect server start` in the background and wait for /api/health.
 
-    Reuses the server recorded under `home` if it is still running and healthy."""
+    Listens on 127.0.0.1 unless `host` says otherwise (e.g. 0.0.0.0 for workers on other
+    hosts). Reuses the server recorded under `home` if it is still running and healthy."""
     home = home.resolve()
     running = running_server(home)
     if running is not None:
@@ -62,7 +63,7 @@ def start_server(home: Path, *, port: int | None = None, database_url: str | Non
     extra = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
     api_url = f"http://127.0.0.1:{chosen}/api"
     log_path = home / LOG_FILE
-    argv = [process.prefect_executable(), "server", "start", "--host", "127.0.0.1",
+    argv = [process.prefect_executable(), "server", "start", "--host", host,
             "--port", str(chosen), "--no-ui", "--analytics-off"]
     popen = process.spawn(argv, env=process.child_env(home, api_url, extra), log_path=log_path)
     handle = ServerHandle(pid=popen.pid, port=chosen, home=home, log_path=log_path,
