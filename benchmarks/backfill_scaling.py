@@ -9,8 +9,9 @@ day), stages each as `<archive>/<date>/hotpass-inputs-v1.zip`, then times `hotpa
 end to end (a fresh process each, fresh restore root) with `--concurrency 1`, `--concurrency 2`
 and `--concurrency 2 --via-prefect` (a throw-away local server and two workers, started and
 stopped here; their start-up is not timed). Prints the wall times and the ratios
-`local2 / sequential` (target ≤ 0.65) and the via-Prefect overhead per run
-`(prefect - local2) / runs` (target ≤ 1.5 s). Not a test: nothing here runs under pytest.
+`local2 / sequential` (target ≤ 0.65; the local modes run --repeat times, interleaved, best
+kept) and the via-Prefect overhead per run `(prefect - local2) / runs` (target ≤ 1.5 s).
+Not a test: nothing here runs under pytest.
 """
 
 from __future__ import annotations
@@ -90,38 +91,89 @@ def with_prefect(folder: Path, days: int) -> float:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             deployment.apply()
         env = {**os.environ, **server.env}
-        return timed_backfill(folder, "prefect", days,
-                              ["--concurrency", "2", "--via-prefect", "--api-url",
-                               server.api_url, "--deployment",
-                               f"{REFINEMENT_FLOW_NAME}/{DEPLOYMENT}"], env)
+        elapsed = timed_backfill(folder, "prefect", days,
+                                 ["--concurrency", "2", "--via-prefect", "--api-url",
+                                  server.api_url, "--deployment",
+                                  f"{REFINEMENT_FLOW_NAME}/{DEPLOYMENT}"], env)
+        LATENCY.update(child_latency(server.api_url))
+        return elapsed
     finally:
         for worker in workers:
             stop_worker(worker)
         stop_server(server)
 
 
+LATENCY: dict[str, float] = {}
+
+
+def child_latency(api_url: str) -> dict[str, float]:
+    """Mean seconds a child run waited from creation to Running, and ran."""
+    from hotpass.prefect_local.client import prefect_client
+
+    with prefect_client(api_url) as client:
+        runs = [r for r in client.read_flow_runs(limit=200) if r.start_time and r.end_time]
+    waits = [(r.start_time - r.created).total_seconds() for r in runs if r.created]
+    return {"start_latency": sum(waits) / max(len(waits), 1),
+            "run_time": sum(r.total_run_time.total_seconds() for r in runs) / max(len(runs), 1)}
+
+
+def _spin(count: int) -> int:
+    total = 0
+    for value in range(count):
+        total += value
+    return total
+
+
+def machine_parallelism() -> float:
+    """Two CPU-bound loops in two processes / the same two in a row, right now: 0.5 on two idle
+    cores, 1.0 when other load leaves no second core (the floor for local2 / sequential)."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    count = 20_000_000
+    start = time.perf_counter()
+    _spin(count)
+    _spin(count)
+    sequential = time.perf_counter() - start
+    with ProcessPoolExecutor(2) as pool:
+        start = time.perf_counter()
+        list(pool.map(_spin, [count, count]))
+        parallel = time.perf_counter() - start
+    return parallel / sequential
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=8)
     parser.add_argument("--rows", type=int, default=20_000, help="rows per day")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="local replays per mode, interleaved; the best is kept")
     parser.add_argument("--skip-prefect", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotpass-backfill-bench-") as tmp:
         folder = Path(tmp)
         stage_days(folder, args.days, args.rows)
-        sequential = timed_backfill(folder, "sequential", args.days, ["--concurrency", "1"])
-        local2 = timed_backfill(folder, "local2", args.days, ["--concurrency", "2"])
+        calibration = machine_parallelism()
+        sequential = local2 = float("inf")
+        for attempt in range(args.repeat):  # interleaved, best of N: the box is shared
+            sequential = min(sequential, timed_backfill(
+                folder, f"sequential{attempt}", args.days, ["--concurrency", "1"]))
+            local2 = min(local2, timed_backfill(
+                folder, f"local2-{attempt}", args.days, ["--concurrency", "2"]))
         prefect = None if args.skip_prefect else with_prefect(folder, args.days)
     print(f"backfill of {args.days} days × {args.rows} rows on {os.cpu_count()} cores "
-          f"(load average before: {os.getloadavg()[0]:.1f})")
+          f"(load average {os.getloadavg()[0]:.1f}; two CPU-bound loops in parallel take "
+          f"{calibration:.2f} × their sequential time)")
     print(f"  sequential (--concurrency 1):   {sequential:7.1f} s   "
-          f"(cpu {CPU['sequential']:.1f} s)")
-    print(f"  local pool (--concurrency 2):   {local2:7.1f} s   (cpu {CPU['local2']:.1f} s)   "
-          f"ratio {local2 / sequential:.2f} × sequential (target ≤ 0.65)")
+          f"(cpu {CPU['sequential0']:.1f} s; best of {args.repeat})")
+    print(f"  local pool (--concurrency 2):   {local2:7.1f} s   (cpu {CPU['local2-0']:.1f} s; "
+          f"best of {args.repeat})   ratio {local2 / sequential:.2f} × sequential "
+          "(target ≤ 0.65)")
     if prefect is not None:
         overhead = (prefect - local2) / args.days
         print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   "
               f"overhead {overhead:+.2f} s per run over the local pool (target ≤ 1.5)")
+        print(f"    per child run: {LATENCY['start_latency']:.1f} s from creation to Running "
+              f"(worker poll + new interpreter), {LATENCY['run_time']:.1f} s running")
 
 
 if __name__ == "__main__":
