@@ -1,5 +1,8 @@
-"""Run backfill runs on this machine: in-process for a concurrency of 1, else a process pool
-(spawned workers, so a parent with Prefect's threads is never forked)."""
+"""Run backfill runs on this machine: in-process for a concurrency of 1, else a process pool.
+
+The pool's workers come from a fork server that has imported the refinement code once, so
+each worker starts warm (spawn would import it again per worker), and a parent with Prefect's
+threads is never forked itself."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ def run_local(specs: Sequence[RunSpec], *, concurrency: int, on_outcome: OnOutco
     if concurrency <= 1 or len(specs) == 1:
         return [_report(run_one(spec), on_outcome) for spec in specs]
     outcomes: list[RunOutcome] = []
-    context = multiprocessing.get_context("spawn")
+    context = _pool_context()
     with ProcessPoolExecutor(max_workers=min(concurrency, len(specs)),
                              mp_context=context) as pool:
         futures: dict[Future[RunOutcome], RunSpec] = {pool.submit(run_one, s): s for s in specs}
@@ -33,6 +36,14 @@ def run_local(specs: Sequence[RunSpec], *, concurrency: int, on_outcome: OnOutco
                 future.cancel()
             raise
     return outcomes
+
+
+def _pool_context() -> multiprocessing.context.BaseContext:
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["hotpass.backfill.runs", "hotpass.refine.pipeline"])
+    return context
 
 
 def _result(future: Future[RunOutcome], spec: RunSpec) -> RunOutcome:
