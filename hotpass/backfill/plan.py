@@ -154,14 +154,16 @@ def derive_id(request: BackfillRequest, keys: list[window.RunKey]) -> str:
 def _parameters(request: BackfillRequest) -> dict[str, Any]:
     return {"start_date": str(request.start_date) if request.start_date else None,
             "end_date": str(request.end_date) if request.end_date else None,
-            "versions": list(request.versions), "archive_root": str(request.archive_root),
-            "restore_root": str(request.restore_root),
+            "versions": list(request.versions),
+            # absolute: child runs on workers and later resumes may have another working dir
+            "archive_root": os.path.abspath(request.archive_root),
+            "restore_root": os.path.abspath(request.restore_root),
             "archive_pattern": request.archive_pattern, "profile": request.profile,
             "archive": request.archive, "max_extract_bytes": request.max_extract_bytes}
 
 
 def _record(request: BackfillRequest, key: window.RunKey) -> RunRecord:
     archive = window.archive_path(request.archive_root, request.archive_pattern, key)
-    output = Path(request.restore_root) / "outputs" / f"refined-{key.label}.xlsx"
+    output = Path(os.path.abspath(request.restore_root)) / "outputs" / f"refined-{key.label}.xlsx"
     return RunRecord(run_date=key.run_date.isoformat(), version=key.version,
                      archive_path=str(archive), output_path=str(output))

@@ -136,3 +136,16 @@ def test_bad_rerun_rule_and_concurrency_are_usage_errors(tmp_path: Path) -> None
         plan(_request(tmp_path, rerun="some"))
     with pytest.raises(UsageError, match="concurrency"):
         plan(_request(tmp_path, concurrency=0))
+
+
+def test_relative_roots_are_recorded_as_absolute_paths(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _archives(tmp_path / "archive", 1)
+    monkeypatch.chdir(tmp_path)
+    result = run_backfill(BackfillRequest(start_date=date(2024, 3, 1), end_date=date(2024, 3, 1),
+                                          archive_root=Path("archive"),
+                                          restore_root=Path("restore")), run_one=copy_run)
+    data = _state_json(result.state_path)
+    run = data["runs"][0]  # type: ignore[index]
+    assert Path(run["output_path"]).is_absolute() and Path(run["archive_path"]).is_absolute()
+    assert data["parameters"]["restore_root"] == str(tmp_path / "restore")  # type: ignore[index]
