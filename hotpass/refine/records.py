@@ -18,6 +18,7 @@ from hotpass.refine.read import SheetTable
 CONTACT_TYPES = ("person", "role", "email", "phone")
 LIST_TYPES = ("email", "phone")
 MEMO_LIMIT = 200_000
+CHUNK_ROWS = 50_000
 _EMPTY: dict[str, Any] = {"email": (), "phone": (), "person": ("", "")}
 
 
@@ -76,7 +77,20 @@ class RecordBuilder:
 
     def build_sheet(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
                     issues: list[Issue]) -> tuple[list[Record], int]:
-        """Records of the rows at `indexes`, and how many rows were rejected."""
+        """Records of the rows at `indexes`, and how many rows were rejected. Works in chunks
+        and drops each chunk's cells once its records exist, so a large sheet never holds
+        all its cells and all its records at once."""
+        records: list[Record] = []
+        rejected = 0
+        for start in range(0, len(indexes), CHUNK_ROWS):
+            chunk = indexes[start:start + CHUNK_ROWS]
+            rejected += self._build_chunk(table, columns, chunk, issues, records)
+            for r in chunk:
+                table.rows[r] = []
+        return records, rejected
+
+    def _build_chunk(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
+                     issues: list[Issue], records: list[Record]) -> int:
         rows = [table.rows[r] for r in indexes]
         by_field: dict[str, list[int]] = {}
         for c, name in columns.fields:
@@ -86,18 +100,16 @@ class RecordBuilder:
         priority = self.priority(table.source, table.sheet)
         org_items = [(n, v) for n, v in results.items() if self.types[n] not in CONTACT_TYPES]
         contacts = self._contacts(results, len(indexes))
-        records: list[Record] = []
         rejected = 0
         for i, r in enumerate(indexes):
-            contact = contacts[i]
             record = self._record(table, columns, r, rows[i],
-                                  {n: column[i] for n, column in org_items}, contact, priority,
-                                  issues)
+                                  {n: column[i] for n, column in org_items}, contacts[i],
+                                  priority, issues)
             if record is None:
                 rejected += 1
             else:
                 records.append(record)
-        return records, rejected
+        return rejected
 
     def _contacts(self, results: dict[str, list[Any]], count: int) -> list[Contact]:
         """Each row's contact, built column-wise (one person/role/email/phone field each in
