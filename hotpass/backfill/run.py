@@ -14,7 +14,14 @@ from hotpass.backfill import metrics, prefect_fanout
 from hotpass.backfill.local import RunOne, run_local
 from hotpass.backfill.plan import BackfillRequest, build_state
 from hotpass.backfill.runs import RunOutcome, RunSpec
-from hotpass.backfill.state import BackfillState, RunRecord, save_state, totals, will_run
+from hotpass.backfill.state import (
+    BackfillState,
+    RunRecord,
+    exclusive,
+    save_state,
+    totals,
+    will_run,
+)
 from hotpass.errors import EXIT_FAILED, EXIT_OK
 
 
@@ -55,8 +62,14 @@ class BackfillResult:
 def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
                  run_one: RunOne | None = None) -> BackfillResult:
     """Run (or continue) the backfill `request` describes; `run_one` replaces local execution."""
-    emit = on_event or (lambda event: None)
     state, path, _ = build_state(request)
+    with exclusive(path):
+        state, path, _ = build_state(request)  # re-read under the lock
+        return _run(request, state, path, on_event or (lambda event: None), run_one)
+
+
+def _run(request: BackfillRequest, state: BackfillState, path: Path, emit: OnEvent,
+         run_one: RunOne | None) -> BackfillResult:
     selected = [r for r in state.runs if will_run(r, request.rerun)]
     stale_leases = [r.lease_id for r in state.runs if r.lease_id]
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],

@@ -5,7 +5,11 @@ default) runs what never finished, `failed` also redoes failures, `all` redoes e
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
@@ -88,6 +92,32 @@ def will_run(record: RunRecord, rule: str) -> bool:
 
 def state_path(restore_root: Path, backfill_id: str) -> Path:
     return Path(restore_root) / f"backfill-{backfill_id}.json"
+
+
+@contextmanager
+def exclusive(path: Path) -> Iterator[None]:
+    """Hold `<state>.lock` while a backfill runs, so two processes never drive the same state.
+
+    The lock dies with its process, so a killed backfill can be resumed at once."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_suffix(".lock")
+    with open(lock_path, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "another process"
+            raise UsageError(f"backfill {path.stem.removeprefix('backfill-')} is already "
+                             f"running (pid {holder})",
+                             hint="wait for it to finish, or stop it and resume") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def save_state(state: BackfillState, path: Path) -> None:

@@ -170,11 +170,11 @@ def test_progress_draws_a_bar_on_a_terminal_and_lines_otherwise() -> None:
         assert "2024-03-01--v1 failed in 1.2 s: archive not found: a" in text
 
 
-def test_unreachable_prefect_exits_3_and_writes_nothing(
+def test_unreachable_prefect_exits_3_and_writes_no_state(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _day(tmp_path / "archive", 1)
     code = main(["backfill", "--start-date", "2024-03-01", "--end-date", "2024-03-01",
                  "--via-prefect", "--api-url", "http://127.0.0.1:9/api", *_flags(tmp_path)])
     assert code == 3
     assert "the Prefect API did not answer" in capsys.readouterr().err
-    assert not (tmp_path / "restore").exists()
+    assert list((tmp_path / "restore").glob("backfill-*.json")) == []

@@ -149,3 +149,14 @@ def test_relative_roots_are_recorded_as_absolute_paths(tmp_path: Path,
     run = data["runs"][0]  # type: ignore[index]
     assert Path(run["output_path"]).is_absolute() and Path(run["archive_path"]).is_absolute()
     assert data["parameters"]["restore_root"] == str(tmp_path / "restore")  # type: ignore[index]
+
+
+def test_a_backfill_already_running_is_refused(tmp_path: Path) -> None:
+    from hotpass.backfill.state import exclusive
+
+    _archives(tmp_path / "archive", 1)
+    request = _request(tmp_path, end_date=date(2024, 3, 1))
+    path = plan(request).state_path
+    with exclusive(path), pytest.raises(UsageError, match="already running"):
+        run_backfill(request, run_one=copy_run)
+    assert run_backfill(request, run_one=copy_run).exit_code == 0
