@@ -26,7 +26,9 @@ T = TypeVar("T")
 # changed-field name → the PATCH body keys it carries
 PATCH_KEYS = {
     "description": ("description",), "tags": ("tags",), "parameters": ("parameters",),
-    "paused": ("paused",), "work_pool": ("work_pool_name",), "work_queue": ("work_queue_name",),
+    # the server resolves a queue name within the pool sent beside it: always send both
+    "paused": ("paused",), "work_pool": ("work_pool_name", "work_queue_name"),
+    "work_queue": ("work_pool_name", "work_queue_name"),
     "concurrency_limit": ("concurrency_limit",), "job_variables": ("job_variables",),
     "entrypoint": ("entrypoint",), "enforce_parameter_schema": ("enforce_parameter_schema",),
     "parameter_schema": ("parameter_openapi_schema",),
