@@ -179,3 +179,36 @@ def test_prune_with_flow_is_a_usage_error(tmp_path, capsys):
                  "refinement", "--api-url", f"http://127.0.0.1:{free_port()}/api"])
     assert code == 2
     assert "--prune" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_every_kind_of_change_converges_in_one_apply(prefect_server):
+    from dataclasses import replace
+
+    from hotpass.deploy.apply import apply_plan
+    from hotpass.deploy.plan import plan_deployments
+    from hotpass.manifests.spec import DeploymentSpec, ScheduleSpec
+
+    base = DeploymentSpec(
+        id="converge", name=f"converge-{uuid.uuid4().hex[:8]}",
+        flow="hotpass.orchestration:backfill_pipeline_flow", source=Path("converge.yaml"),
+        description="d", tags=("hotpass",), parameters={"backfill": True},
+        schedule=ScheduleSpec("interval", 604800, "UTC", "2024-01-01T00:00:00", False),
+        work_pool="converge-pool", concurrency_limit=1)
+    variants = [
+        base, replace(base, concurrency_limit=None), replace(base, concurrency_limit=4),
+        replace(base, job_variables={"env": {"A": "1"}}), replace(base, description=None),
+        replace(base, work_queue="q1"), replace(base, enforce_parameter_schema=False),
+        replace(base, schedule=ScheduleSpec("cron", "0 1 * * *", "UTC")),
+        replace(base, schedule=None), replace(base, parameters={"rerun": "all"}),
+        replace(base, work_pool="converge-other"), base,
+    ]
+    with prefect_client(prefect_server.api_url) as client:
+        for spec in variants:
+            apply_plan(client, plan_deployments(client, [spec], prune=False))
+            again = plan_deployments(client, [spec], prune=False)
+            assert [r.action for r in again.rows] == ["unchanged"], (spec, again.rows)
+        final = client.read_deployment_by_name(f"{BACKFILL}/{base.name}")
+    assert final.paused is True
+    assert len(final.schedules) == 1
+    assert final.global_concurrency_limit.limit == 1
