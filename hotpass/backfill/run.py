@@ -114,7 +114,9 @@ def _begin(record: RunRecord) -> None:
     """Mark a selected run as running; a deliberate re-run of a finished one is a new attempt."""
     if record.status in ("completed", "failed"):
         record.attempts += 1
-        record.flow_run_id = None
+        record.flow_run_id = record.error = None
+        record.records_in = record.records_out = record.rejected = None
+        record.started_at = record.finished_at = record.seconds = None
     record.attempts = max(record.attempts, 1)
     record.status = "running"
     record.lease_id = None
