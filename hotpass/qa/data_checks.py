@@ -106,9 +106,10 @@ def expectation_checks(refine_summary: dict[str, Any]) -> list[CheckResult]:
         evidence = {k: v for k, v in item.items() if isinstance(v, str | int | float | bool)
                     or v is None}
         message = f"{name}: {'met' if passed else 'not met'}"
-        observed = item.get("value", item.get("observed"))
-        if observed is not None:
-            message += f" ({item.get('metric', 'value')} = {observed})"
+        if item.get("value") is not None:
+            message += f" ({item.get('metric', 'value')} = {item['value']})"
+        elif item.get("observed"):
+            message += f" ({item['observed']})"
         results.append(CheckResult(f"data.expectations.{_slug(name)}", PASS if passed else FAIL,
                                    message, evidence))
     return results

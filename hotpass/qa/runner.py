@@ -70,7 +70,7 @@ def run_data_suite(request: QaRequest) -> tuple[list[CheckResult], DataProfile |
     """Refine `input` (a folder) into the work dir, or take `input` as a refined output file;
     then check every column against the profile and profile the output."""
     from hotpass.qa.data_checks import column_checks, expectation_checks
-    from hotpass.qa.table import profile_table, read_table
+    from hotpass.qa.table import profile_table, read_table, workbook_expectations
     from hotpass.refine.profile import load_profile
 
     name = request.profile or DEFAULT_PROFILE
@@ -87,6 +87,8 @@ def run_data_suite(request: QaRequest) -> tuple[list[CheckResult], DataProfile |
         if refined[0].status == FAIL:
             return checks, None
         checks += expectation_checks(refined[1])
+    else:
+        checks += expectation_checks({"expectations": workbook_expectations(target)})
     try:
         header, rows = read_table(target)
     except HotpassError as exc:

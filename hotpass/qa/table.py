@@ -38,6 +38,25 @@ def read_table(path: Path) -> tuple[list[str], list[list[str]]]:
     return header, [r[: len(header)] for r in body if any(c for c in r)]
 
 
+def workbook_expectations(path: Path) -> list[dict[str, object]]:
+    """The refinement's expectation outcomes from a refined workbook's `summary` sheet (rows
+    `expectation | <name> | pass: <metric> = <value> (min …)`); empty for other files."""
+    if path.suffix.lower() not in (".xlsx", ".xlsm") or not path.is_file():
+        return []
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+    if "summary" not in workbook.sheet_names:
+        return []
+    outcomes: list[dict[str, object]] = []
+    for row in workbook.get_sheet_by_name("summary").to_python():
+        if len(row) >= 3 and row[0] == "expectation":
+            verdict, _, detail = str(row[2]).partition(": ")
+            outcomes.append({"name": str(row[1]), "passed": verdict.strip() == "pass",
+                             "observed": detail.strip() or None})
+    return outcomes
+
+
 def profile_table(source: str, header: list[str], rows: list[list[str]]) -> DataProfile:
     columns = []
     for index, name in enumerate(header):

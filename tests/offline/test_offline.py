@@ -63,6 +63,7 @@ def test_bundle_is_complete_and_replayable(workdir: Path) -> None:
     assert [s["name"] for s in summary["steps"]] == ["env", "refine", "qa", "deploy-plan",
                                                      "deploy-export"]
     assert summary["qa"]["status"] in ("pass", "warn")
+    assert any(o["id"].startswith("data.expectations.") for o in summary["qa"]["outcomes"])
     assert summary["counts"]["records_out"] > 0
     assert {i["path"] for i in summary["inputs"]} == {
         f"data/{p.name}" for p in (workdir / "data").iterdir()}

@@ -179,3 +179,26 @@ def test_data_docs_accepts_an_html_file_name(tmp_path: Path, manifests: Path) ->
                               data_docs=tmp_path / "docs" / "qa.html"))
     assert report.data_docs == tmp_path / "docs" / "qa.html"
     assert (tmp_path / "docs" / "qa.html").read_text().startswith("<!DOCTYPE html>")
+
+
+def test_data_suite_reads_expectations_from_a_refined_workbook(tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "refined.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    refined = book.add_worksheet("refined")
+    for row, values in enumerate([["organization_name"], ["Acme Aviation"]]):
+        refined.write_row(row, 0, values)
+    summary = book.add_worksheet("summary")
+    rows = [["section", "item", "value"],
+            ["expectation", "has email", "fail: share_with_email = 0.1 (min 0.5)"],
+            ["expectation", "has rows", "pass: records_out = 1.0 (min 1)"]]
+    for row, values in enumerate(rows):
+        summary.write_row(row, 0, values)
+    book.close()
+    code, doc, _ = qa(tmp_path, "data", "--input", str(path), "--profile", "aviation")
+    assert code == 1
+    result = statuses(doc)
+    assert result["data.expectations.has_email"] == "fail"
+    assert result["data.expectations.has_rows"] == "pass"
+    assert result["data.columns.organization_name"] == "pass"
