@@ -120,6 +120,3 @@ def refine_summary(input_dir: Path, output: Path, profile: str) -> dict[str, Any
                                           profile=profile))
     document: dict[str, Any] = result.to_json()
     return document
-
-
-__all__ = ["PASS", "SUITES", "QaRequest", "run_data_suite", "run_qa"]
