@@ -1,0 +1,30 @@
+"""Atomic writes: whole files only, readable outputs, private secrets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hotpass.fsutil import atomic_write_bytes, atomic_write_text
+
+
+def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
+    written = atomic_write_text(tmp_path / "out" / "summary.json", "{}\n")
+    assert written.read_text() == "{}\n"
+    assert written.stat().st_mode & 0o777 == 0o644
+
+
+def test_a_secret_file_is_private(tmp_path: Path) -> None:
+    written = atomic_write_text(tmp_path / ".env.prod", "PREFECT_API_KEY=x\n", mode=0o600)
+    assert written.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
+    target = tmp_path / "refined.csv"
+    target.write_text("old\n")
+
+    with pytest.raises(TypeError):  # the write itself fails half-way through the protocol
+        atomic_write_bytes(target, "not bytes")  # type: ignore[arg-type]
+    assert target.read_text() == "old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["refined.csv"]
