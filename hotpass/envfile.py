@@ -3,7 +3,6 @@ secret written that was not given, no overwrite without `force` (design §4, `ho
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,9 +127,8 @@ def write_env_file(request: EnvFileRequest) -> EnvFileResult:
     if existed and not request.force:
         raise UsageError(f"{path} already exists; nothing was written",
                          hint="pass --force to overwrite it, or --output to write elsewhere")
-    atomic_write_text(path, render_env(values))
-    if shown != values:
-        os.chmod(path, 0o600)
+    # A file holding a secret is readable by its owner only.
+    atomic_write_text(path, render_env(values), mode=0o600 if shown != values else 0o644)
     return EnvFileResult(path, shown, written=True, dry_run=False, existed=existed)
 
 

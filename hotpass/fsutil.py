@@ -11,8 +11,13 @@ from pathlib import Path
 _CHUNK = 1 << 20
 
 
-def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
-    """Write `data` to `path` atomically, creating parent folders; returns the path."""
+# mkstemp creates files 0600; outputs are meant to be read by others (CI artefacts, auditors).
+DEFAULT_MODE = 0o644
+
+
+def atomic_write_bytes(path: Path | str, data: bytes, *, mode: int = DEFAULT_MODE) -> Path:
+    """Write `data` to `path` atomically with permission `mode` (set before the rename, so a
+    secret file is never readable by others), creating parent folders; returns the path."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -21,6 +26,7 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
         os.replace(tmp_name, target)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -28,9 +34,10 @@ def atomic_write_bytes(path: Path | str, data: bytes) -> Path:
     return target
 
 
-def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8") -> Path:
+def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8", *,
+                      mode: int = DEFAULT_MODE) -> Path:
     """Write `text` to `path` atomically (see `atomic_write_bytes`)."""
-    return atomic_write_bytes(path, text.encode(encoding))
+    return atomic_write_bytes(path, text.encode(encoding), mode=mode)
 
 
 def temp_path_beside(path: Path | str) -> Path:
@@ -41,6 +48,7 @@ def temp_path_beside(path: Path | str) -> Path:
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=target.suffix,
                                     dir=target.parent)
     os.close(fd)
+    os.chmod(tmp_name, DEFAULT_MODE)
     return Path(tmp_name)
 
 
