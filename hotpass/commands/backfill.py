@@ -97,7 +97,7 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
         archive_pattern=args.archive_pattern, profile=args.profile,
         concurrency_limit=args.concurrency, max_extract_bytes=args.max_extract_bytes)
     target = PrefectTarget()
-    if args.via_prefect:
+    if args.via_prefect and not getattr(args, "dry_run", False):  # a plan needs no server
         from hotpass.prefect_local.client import resolve_api_url
 
         target = PrefectTarget(api_url=resolve_api_url(args.api_url),
