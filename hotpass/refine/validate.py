@@ -32,7 +32,8 @@ def check_expectations(profile: Profile, refined: Sequence[dict[str, Any]], reco
 def _check(expectation: Expectation, value: float) -> dict[str, Any]:
     passed = (expectation.min is None or value >= expectation.min) and \
         (expectation.max is None or value <= expectation.max)
-    return {"name": expectation.name, "metric": expectation.metric, "value": round(value, 4),
+    shown: float | int = int(value) if expectation.metric == "records_out" else round(value, 4)
+    return {"name": expectation.name, "metric": expectation.metric, "value": shown,
             "min": expectation.min, "max": expectation.max, "passed": passed}
 
 
