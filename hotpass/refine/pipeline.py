@@ -111,7 +111,9 @@ def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None) -
     if not request.input_dir.is_dir():
         raise UsageError(f"input folder {redact(request.input_dir)} does not exist",
                          hint="pass --input-dir with a folder of .xlsx/.xls/.ods/.csv files")
-    files = list_inputs(request.input_dir)
+    output = request.output_path.resolve()
+    own_outputs = {output, output.with_name(f"{output.stem}-issues{output.suffix}")}
+    files = [f for f in list_inputs(request.input_dir) if f.resolve() not in own_outputs]
     if not files:
         raise UsageError("no spreadsheets (.xlsx .xlsm .xls .ods .csv) in "
                          f"{redact(request.input_dir)}",

@@ -69,3 +69,13 @@ def test_a_single_column_sheet_keeps_its_header(inputs: Path, run_refine: Any) -
     (inputs / "names.csv").write_text("Organisation\nAcme\nKaroo Air\n")
     out = run_refine(inputs)
     assert [r["organization_name"] for r in out.refined] == ["Acme", "Karoo Air"]
+
+
+def test_an_output_inside_the_input_folder_is_not_read_back(inputs: Path,
+                                                            run_refine: Any) -> None:
+    (inputs / "orgs.csv").write_text("Organisation,Phone\nAcme,0825550100\n,0825550101\n")
+    target = inputs / "refined.csv"
+    run_refine(inputs, output_path=target)
+    again = run_refine(inputs, output_path=target).result
+    assert [i["path"] for i in again.inputs] == ["orgs.csv"]
+    assert again.records_in == 2
