@@ -55,7 +55,9 @@ class RecordBuilder:
         self.date_fields = profile.fields_of_type("date")
         self.fields = {name: self._field_normaliser(name, kind)
                        for name, kind in self.types.items()}
+        self.only_name_required = profile.required == ("organization_name",)
         self._keys: dict[str, str] = {}
+        self._texts: dict[Any, str] = {}
         self._priorities: dict[tuple[str, str], int] = {}
 
     def _field_normaliser(self, name: str, kind: str) -> FieldNormaliser:
@@ -159,9 +161,12 @@ class RecordBuilder:
                 issues: list[Issue]) -> Record | None:
         org = fields.get("organization_name", "")
         key = self._key(org) if org else ""
-        missing = [f for f in self.profile.required if not _has(f, fields, contact)]
-        if not missing and "organization_name" in self.profile.required and not key:
-            missing = ["organization_name"]
+        if self.only_name_required:  # the usual profile: skip the general check
+            missing = [] if key else ["organization_name"]
+        else:
+            missing = [f for f in self.profile.required if not _has(f, fields, contact)]
+            if not missing and "organization_name" in self.profile.required and not key:
+                missing = ["organization_name"]
         if missing:
             issues.append(Issue(table.source, table.sheet, r + 1, ",".join(missing),
                                 _row_text(columns, row),
@@ -172,11 +177,19 @@ class RecordBuilder:
             iso = fields.get(name)
             if iso:
                 recency = max(recency, int(iso[:4] + iso[5:7] + iso[8:10]))
-        extra = "; ".join(f"{h}: {cell_text(row[c])}" for c, h in columns.extras
+        extra = "; ".join(f"{h}: {self._text(row[c])}" for c, h in columns.extras
                           if c < len(row) and row[c] not in (None, "")) if columns.extras else ""
         return Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
                       key or f"~{table.source}|{table.sheet}|{r + 1}", fields, contact, extra,
                       priority, recency)
+
+    def _text(self, value: Any) -> str:
+        text = self._texts.get(value)
+        if text is None:
+            if len(self._texts) > MEMO_LIMIT:
+                self._texts.clear()
+            text = self._texts[value] = cell_text(value)
+        return text
 
     def _key(self, name: str) -> str:
         key = self._keys.get(name)
