@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from hotpass.errors import UsageError
@@ -29,7 +30,6 @@ from hotpass.refine.pipeline import (
     write,
 )
 from hotpass.telemetry import metrics_from_environment
-from prefect import get_run_logger, task
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False,
                                  "retries": 0}
