@@ -4,6 +4,7 @@ every run, and return the result. Progress is reported through `on_event`; nothi
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -63,13 +64,19 @@ def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
                  run_one: RunOne | None = None) -> BackfillResult:
     """Run (or continue) the backfill `request` describes; `run_one` replaces local execution."""
     state, path, _ = build_state(request)
-    with exclusive(path):
-        state, path, _ = build_state(request)  # re-read under the lock
-        return _run(request, state, path, on_event or (lambda event: None), run_one)
+    recorder = metrics.metrics_from_environment(os.environ)
+    try:
+        with exclusive(path):
+            state, path, _ = build_state(request)  # re-read under the lock
+            tracker = _Tracker(state, path, on_event or (lambda event: None), recorder)
+            return _run(request, state, path, tracker, run_one)
+    finally:
+        recorder.shutdown()
 
 
-def _run(request: BackfillRequest, state: BackfillState, path: Path, emit: OnEvent,
+def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _Tracker,
          run_one: RunOne | None) -> BackfillResult:
+    emit = tracker.emit
     selected = [r for r in state.runs if will_run(r, request.rerun)]
     stale_leases = [r.lease_id for r in state.runs if r.lease_id]
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
@@ -80,7 +87,6 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, emit: OnEve
     for record in selected:
         _begin(record)
     save_state(state, path)
-    tracker = _Tracker(state, path, emit)
     specs = [_spec(state, record) for record in selected]
     emit(BackfillEvent("start", message=executor, total=len(specs)))
     if executor == "prefect":
@@ -136,8 +142,9 @@ def _spec(state: BackfillState, record: RunRecord) -> RunSpec:
 class _Tracker:
     """Applies outcomes to the state and saves it after every run (threads call `submitted`)."""
 
-    def __init__(self, state: BackfillState, path: Path, emit: OnEvent) -> None:
-        self._state, self._path, self._emit = state, path, emit
+    def __init__(self, state: BackfillState, path: Path, emit: OnEvent,
+                 recorder: metrics.BackfillMetrics) -> None:
+        self._state, self._path, self.emit, self._metrics = state, path, emit, recorder
         self._lock = threading.Lock()
 
     def submitted(self, spec: RunSpec, flow_run_id: str) -> None:
@@ -160,8 +167,8 @@ class _Tracker:
                 setattr(record, name, getattr(outcome, name))
             record.flow_run_id = outcome.flow_run_id or record.flow_run_id
             save_state(self._state, self._path)
-        metrics.record_run(self._state.backfill_id, outcome)
-        self._emit(BackfillEvent("run", record=record))
+        self._metrics.record_run(self._state.backfill_id, outcome)
+        self.emit(BackfillEvent("run", record=record))
 
     def _record(self, run_date: str, version: str) -> RunRecord:
         record = self._state.find(run_date, version)

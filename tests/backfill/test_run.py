@@ -160,3 +160,15 @@ def test_a_backfill_already_running_is_refused(tmp_path: Path) -> None:
     with exclusive(path), pytest.raises(UsageError, match="already running"):
         run_backfill(request, run_one=copy_run)
     assert run_backfill(request, run_one=copy_run).exit_code == 0
+
+
+def test_each_run_is_recorded_as_opentelemetry_metrics(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _archives(tmp_path / "archive", 2)
+    metrics_file = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "jsonl")
+    monkeypatch.setenv("HOTPASS_METRICS_JSONL", str(metrics_file))
+    run_backfill(_request(tmp_path, end_date=date(2024, 3, 2)), run_one=copy_run)
+    text = metrics_file.read_text()
+    assert "hotpass.backfill.run.duration" in text and "hotpass.backfill.run.records" in text
+    assert '"run.date":"2024-03-02"' in text.replace(" ", "")
