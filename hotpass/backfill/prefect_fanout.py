@@ -150,6 +150,26 @@ def release_stale_leases(target: PrefectTarget, lease_ids: Sequence[str]) -> Non
                 continue
 
 
+def cancel_unfinished(target: PrefectTarget, flow_run_ids: Sequence[str]) -> list[str]:
+    """Cancel child runs a killed backfill had submitted, before they are redone locally (so a
+    worker coming back cannot run them a second time). Returns the ids it cancelled."""
+    if not flow_run_ids:
+        return []
+    from uuid import UUID
+
+    from prefect.states import Cancelled
+
+    cancelled = []
+    with _api(target.api_url), _prefect_errors(), _client() as client:
+        for flow_run_id in flow_run_ids:
+            flow_run = client.read_flow_run(UUID(flow_run_id))
+            if flow_run.state is None or not flow_run.state.is_final():
+                client.set_flow_run_state(flow_run.id, Cancelled(
+                    message="the backfill ran this locally: no worker was online"), force=True)
+                cancelled.append(flow_run_id)
+    return cancelled
+
+
 def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str, hooks: Hooks) -> RunOutcome:
     started_at, clock = utc_now(), time.perf_counter()
     try:

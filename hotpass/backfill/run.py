@@ -82,7 +82,7 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
                             state.runs, state.missing_dates)
     # before anything is written: an unreachable server (exit 3) leaves the state as it was
-    executor, deployment_id = _choose_executor(request, bool(selected), result, emit)
+    executor, deployment_id = _choose_executor(request, selected, result, emit)
     result.executor = executor
     for record in selected:
         _begin(record)
@@ -101,9 +101,9 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
     return result
 
 
-def _choose_executor(request: BackfillRequest, any_runs: bool, result: BackfillResult,
-                     emit: OnEvent) -> tuple[str, str]:
-    if not (request.via_prefect and any_runs):
+def _choose_executor(request: BackfillRequest, selected: list[RunRecord],
+                     result: BackfillResult, emit: OnEvent) -> tuple[str, str]:
+    if not (request.via_prefect and selected):
         return "local", ""
     try:
         deployment_id, _pool, _online = prefect_fanout.prepare(request.prefect,
@@ -112,8 +112,23 @@ def _choose_executor(request: BackfillRequest, any_runs: bool, result: BackfillR
         message = f"{exc.message}: running the backfill locally instead (process pool)"
         result.warnings.append(message)
         emit(BackfillEvent("warning", message=message))
+        _cancel_orphans(request, selected, result, emit)
         return "local", ""
     return "prefect", deployment_id
+
+
+def _cancel_orphans(request: BackfillRequest, selected: list[RunRecord],
+                    result: BackfillResult, emit: OnEvent) -> None:
+    submitted = [r for r in selected if r.flow_run_id]
+    cancelled = prefect_fanout.cancel_unfinished(request.prefect,
+                                                 [str(r.flow_run_id) for r in submitted])
+    for record in submitted:
+        record.flow_run_id = None
+    if cancelled:
+        message = (f"cancelled {len(cancelled)} child run(s) submitted before the interruption; "
+                   "they run locally now")
+        result.warnings.append(message)
+        emit(BackfillEvent("warning", message=message))
 
 
 def _begin(record: RunRecord) -> None:

@@ -203,3 +203,23 @@ def test_no_worker_online_falls_back_to_local_runs_with_a_warning(prefect_server
     assert len(warnings) == 1 and f"no worker is online in work pool {pool!r}" in warnings[0]
     assert "locally" in warnings[0]
     assert _flow_runs(prefect_server.api_url, result.backfill_id) == []
+
+    # a run submitted before an interruption, still waiting for a worker, is cancelled when the
+    # resumed backfill redoes it locally, so a worker coming back cannot run it a second time
+    from uuid import UUID
+
+    from hotpass.backfill.state import load_state, save_state
+
+    state = load_state(result.state_path)
+    with prefect_client(prefect_server.api_url) as client:
+        deployment = client.read_deployment_by_name(name)
+        orphan = client.create_flow_run_from_deployment(deployment.id, parameters={})
+        state.runs[0].status, state.runs[0].flow_run_id = "running", str(orphan.id)
+        save_state(state, result.state_path)
+        events.clear()
+        resumed = run_backfill(_request(tmp_path, target, 2, resume_id=result.backfill_id),
+                               events.append)
+        assert resumed.ran == ["2024-03-01--v1"] and resumed.runs[0].status == "completed"
+        orphan_state = client.read_flow_run(UUID(str(orphan.id))).state
+    assert orphan_state is not None and orphan_state.is_cancelled()
+    assert any("cancelled 1 child run" in e.message for e in events if e.kind == "warning")
