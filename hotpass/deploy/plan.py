@@ -159,10 +159,12 @@ def changed_fields(desired: dict[str, Any], current: dict[str, Any]) -> tuple[st
 
 
 def plan_deployments(client: Any, specs: list[DeploymentSpec], *, prune: bool,
-                     desired: list[Desired] | None = None) -> DeployPlan:
-    """The plan for `specs` against the server `client` talks to. Reads only."""
+                     desired: list[Desired] | None = None,
+                     managed: dict[str, dict[str, Any]] | None = None) -> DeployPlan:
+    """The plan for `specs` against the server `client` talks to. Reads only. `managed`, when
+    given, holds the server's managed deployments read beforehand (see deploy.prefetch)."""
     wanted = desired if desired is not None else desired_states(specs)
-    on_server = read_server_deployments(client, names=sorted({d.spec.name for d in wanted}))
+    on_server = _current(client, wanted, managed)
     rows: list[PlanRow] = []
     current: dict[str, dict[str, Any]] = {}
     for item in wanted:
@@ -176,9 +178,21 @@ def plan_deployments(client: Any, specs: list[DeploymentSpec], *, prune: bool,
         rows.append(PlanRow(item.spec.id, item.full_name, "update" if changed else "unchanged",
                             changed, found["id"]))
     if prune:
-        rows += prune_rows(client, {d.full_name for d in wanted})
+        rows += prune_rows(client, {d.full_name for d in wanted}, managed)
     pools = missing_pools(client, sorted({s.spec.work_pool for s in wanted if s.spec.work_pool}))
     return DeployPlan(tuple(rows), tuple(pools), {d.spec.id: d for d in wanted}, current)
+
+
+def _current(client: Any, wanted: list[Desired], managed: dict[str, dict[str, Any]] | None,
+             ) -> dict[str, dict[str, Any]]:
+    """Server deployments for the wanted names: from `managed` where there, the rest by name
+    (an unmanaged deployment may already use a manifest's name)."""
+    found = {d.full_name: managed[d.full_name] for d in wanted
+             if managed is not None and d.full_name in managed}
+    missing = sorted({d.spec.name for d in wanted if d.full_name not in found})
+    if missing:
+        found.update(read_server_deployments(client, names=missing))
+    return found
 
 
 def read_server_deployments(client: Any, *, names: list[str] | None = None,
@@ -218,9 +232,11 @@ def _flow_names(client: Any, flow_ids: list[str]) -> dict[str, str]:
     return names
 
 
-def prune_rows(client: Any, keep: set[str]) -> list[PlanRow]:
+def prune_rows(client: Any, keep: set[str],
+               managed: dict[str, dict[str, Any]] | None = None) -> list[PlanRow]:
     """`delete` rows for managed server deployments that are not in the set (others untouched)."""
-    managed = read_server_deployments(client, tag=MANAGED_TAG)
+    if managed is None:
+        managed = read_server_deployments(client, tag=MANAGED_TAG)
     return [PlanRow("-", full_name, "delete", (), d["id"])
             for full_name, d in sorted(managed.items())
             if full_name not in keep and MANAGED_TAG in (d.get("tags") or [])]

@@ -10,11 +10,13 @@ from hotpass.errors import UsageError
 if TYPE_CHECKING:
     from hotpass.deploy.apply import ApplyResult
     from hotpass.deploy.plan import DeployPlan
+    from hotpass.deploy.prefetch import ManagedPrefetch
     from hotpass.deploy.service import DeployRequest, DeployResult
     from hotpass.manifests import DeploymentSpec
 
 
-def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:
+def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
+                     prefetch: ManagedPrefetch | None = None) -> DeployResult:
     from hotpass.deploy.apply import apply_plan
     from hotpass.deploy.plan import desired_states, plan_deployments
     from hotpass.prefect_local.client import prefect_client
@@ -30,7 +32,9 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec]) -> Dep
         require_docker_engine()
     desired = desired_states(specs)  # every build problem before any write
     with prefect_client(request.api_url) as client:
-        plan = plan_deployments(client, specs, prune=request.prune, desired=desired)
+        managed = prefetch.result(str(client.api_url)) if prefetch else None
+        plan = plan_deployments(client, specs, prune=request.prune, desired=desired,
+                                managed=managed)
         if request.dry_run:
             return plan_result(request, plan)
         if wants_image:

@@ -67,12 +67,13 @@ def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
 
 
 def run_deploy(request: DeployRequest) -> DeployResult:
-    specs = select_specs(request)
     if request.no_upload:
-        return build_offline(request, specs)
+        return build_offline(request, select_specs(request))
+    from hotpass.deploy.prefetch import start_prefetch
     from hotpass.deploy.server import deploy_to_server
 
-    return deploy_to_server(request, specs)
+    prefetch = start_prefetch(request.api_url)  # reads the server while manifests validate
+    return deploy_to_server(request, select_specs(request), prefetch)
 
 
 def build_offline(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:

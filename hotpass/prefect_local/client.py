@@ -58,7 +58,7 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
     from hotpass.manifests.check import cache_timezone_list
 
     cache_timezone_list()  # server responses carry schedules too
-    _quiet_request_logs()
+    quiet_request_logs()
     url = resolve_api_url(api_url, home=home)
     shown = mask_url(url)
     client = SyncPrefectClient(url, api_key=PREFECT_API_KEY.value(),
@@ -82,7 +82,7 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
                                  hint=START_HINT) from exc
 
 
-def _quiet_request_logs() -> None:
+def quiet_request_logs() -> None:
     """httpx logs every request at INFO; keep that for --debug (root logger at DEBUG) only."""
     if logging.getLogger().getEffectiveLevel() > logging.DEBUG:
         logging.getLogger("httpx").setLevel(logging.WARNING)
