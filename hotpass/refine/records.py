@@ -5,8 +5,10 @@ with their values in the issues sheet."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from fnmatch import fnmatch
+from itertools import compress
+from operator import itemgetter
 from typing import Any
 
 from hotpass.refine.layout import ColumnMap
@@ -20,6 +22,8 @@ LIST_TYPES = ("email", "phone")
 MEMO_LIMIT = 200_000
 CHUNK_ROWS = 50_000
 _EMPTY: dict[str, Any] = {"email": (), "phone": (), "person": ("", "")}
+_VALUE = itemgetter(0)
+_PROBLEMS = itemgetter(1)
 
 
 class FieldNormaliser:
@@ -31,7 +35,7 @@ class FieldNormaliser:
         self.empty: tuple[Any, tuple[Problem, ...]] = (_EMPTY.get(kind, ""), ())
         self.memo: dict[Any, tuple[Any, tuple[Problem, ...]]] = {}
 
-    def column(self, values: list[Any]) -> list[tuple[Any, tuple[Problem, ...]]]:
+    def column(self, values: Sequence[Any]) -> list[tuple[Any, tuple[Problem, ...]]]:
         # Memo hits are the common case, so the loop is one dict lookup per cell. (A bool cell
         # may share a memo entry with the equal number 0/1; such columns are not contact data.)
         memo = self.memo
@@ -59,6 +63,7 @@ class RecordBuilder:
         self._keys: dict[str, str] = {}
         self._texts: dict[Any, str] = {}
         self._priorities: dict[tuple[str, str], int] = {}
+        self._recency: dict[str, int] = {"": 0}
 
     def _field_normaliser(self, name: str, kind: str) -> FieldNormaliser:
         norm = self.normaliser
@@ -94,24 +99,71 @@ class RecordBuilder:
     def _build_chunk(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
                      issues: list[Issue], records: list[Record]) -> int:
         rows = [table.rows[r] for r in indexes]
+        width = 1 + max([c for c, _ in columns.fields] + [c for c, _ in columns.extras],
+                        default=-1)
+        cells = _transpose(rows, width)
         by_field: dict[str, list[int]] = {}
         for c, name in columns.fields:
             by_field.setdefault(name, []).append(c)
-        results = {name: self._normalise_field(name, cols, rows, indexes, table, issues)
+        results = {name: self._normalise_field(name, cols, cells, indexes, table, issues)
                    for name, cols in by_field.items()}
-        priority = self.priority(table.source, table.sheet)
-        org_items = [(n, v) for n, v in results.items() if self.types[n] not in CONTACT_TYPES]
-        contacts = self._contacts(results, len(indexes))
+        org_names = [n for n in results if self.types[n] not in CONTACT_TYPES]
+        count = len(indexes)
+        values = ([dict(zip(org_names, row, strict=True))
+                   for row in zip(*(results[n] for n in org_names), strict=True)]
+                  if org_names else [{} for _ in range(count)])
+        names = results.get("organization_name")
+        keys = [self._key(name) if name else "" for name in names] if names else [""] * count
         rejected = 0
-        for i, r in enumerate(indexes):
-            record = self._record(table, columns, r, rows[i],
-                                  {n: column[i] for n, column in org_items}, contacts[i],
-                                  priority, issues)
-            if record is None:
+        priority = self.priority(table.source, table.sheet)
+        for i, r, key, fields, contact, extra, recency in zip(
+                range(count), indexes, keys, values, self._contacts(results, count),
+                self._extras(columns, cells, count), self._recencies(results, count),
+                strict=True):
+            missing = self._missing(key, fields, contact)
+            if missing:
+                issues.append(Issue(table.source, table.sheet, r + 1, ",".join(missing),
+                                    _row_text(columns, rows[i]),
+                                    "missing required field: " + ", ".join(missing),
+                                    REJECTED_ROW))
                 rejected += 1
-            else:
-                records.append(record)
+                continue
+            records.append(Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
+                                  key or f"~{table.source}|{table.sheet}|{r + 1}", fields,
+                                  contact, extra, priority, recency))
         return rejected
+
+    def _missing(self, key: str, fields: dict[str, str], contact: Contact) -> list[str]:
+        if self.only_name_required:  # the usual profile: skip the general check
+            return [] if key else ["organization_name"]
+        missing = [f for f in self.profile.required if not _has(f, fields, contact)]
+        if not missing and "organization_name" in self.profile.required and not key:
+            missing = ["organization_name"]
+        return missing
+
+    def _extras(self, columns: ColumnMap, cells: list[Sequence[Any]], count: int) -> list[str]:
+        """Each row's `extra` text ("Heading: value; ..."), built column by column."""
+        if not columns.extras:
+            return [""] * count
+        text = self._text
+        parts = [[f"{heading}: {text(v)}" if v is not None and v != "" else None
+                  for v in cells[c]] for c, heading in columns.extras]
+        if len(parts) == 1:
+            return [p or "" for p in parts[0]]
+        return ["; ".join([p for p in row if p is not None])
+                for row in zip(*parts, strict=True)]
+
+    def _recencies(self, results: dict[str, list[Any]], count: int) -> list[int]:
+        """yyyymmdd of each row's latest date field, 0 when it has none."""
+        dates = [results[name] for name in self.date_fields if name in results]
+        if not dates:
+            return [0] * count
+        memo = self._recency
+        per_field = [[memo[iso] if iso in memo else _recency(memo, iso) for iso in column]
+                     for column in dates]
+        if len(per_field) == 1:
+            return per_field[0]
+        return [max(row) for row in zip(*per_field, strict=True)]
 
     def _contacts(self, results: dict[str, list[Any]], count: int) -> list[Contact]:
         """Each row's contact, built column-wise (one person/role/email/phone field each in
@@ -140,48 +192,20 @@ class RecordBuilder:
                 _set_contact(contact, kind, column[i])
         return contact
 
-    def _normalise_field(self, name: str, cols: list[int], rows: list[list[Any]],
+    def _normalise_field(self, name: str, cols: list[int], cells: list[Sequence[Any]],
                          indexes: list[int], table: SheetTable,
                          issues: list[Issue]) -> list[Any]:
         normaliser = self.fields[name]
-        per_column = [normaliser.column([row[c] if c < len(row) else None for row in rows])
-                      for c in cols]
+        per_column = [normaliser.column(cells[c]) for c in cols]
         for column in per_column:
-            for i in [i for i, result in enumerate(column) if result[1]]:
+            for i in compress(range(len(column)), map(_PROBLEMS, column)):
                 for value, reason, kind in column[i][1]:
                     issues.append(Issue(table.source, table.sheet, indexes[i] + 1, name, value,
                                         reason, kind))
         if len(per_column) == 1:
-            return [value for value, _ in per_column[0]]
+            return list(map(_VALUE, per_column[0]))
         return [_combine(normaliser.kind, [column[i][0] for column in per_column])
-                for i in range(len(rows))]
-
-    def _record(self, table: SheetTable, columns: ColumnMap, r: int, row: list[Any],  # noqa: PLR0913 - hot path, one call per row
-                fields: dict[str, str], contact: Contact, priority: int,
-                issues: list[Issue]) -> Record | None:
-        org = fields.get("organization_name", "")
-        key = self._key(org) if org else ""
-        if self.only_name_required:  # the usual profile: skip the general check
-            missing = [] if key else ["organization_name"]
-        else:
-            missing = [f for f in self.profile.required if not _has(f, fields, contact)]
-            if not missing and "organization_name" in self.profile.required and not key:
-                missing = ["organization_name"]
-        if missing:
-            issues.append(Issue(table.source, table.sheet, r + 1, ",".join(missing),
-                                _row_text(columns, row),
-                                "missing required field: " + ", ".join(missing), REJECTED_ROW))
-            return None
-        recency = 0
-        for name in self.date_fields:
-            iso = fields.get(name)
-            if iso:
-                recency = max(recency, int(iso[:4] + iso[5:7] + iso[8:10]))
-        extra = "; ".join(f"{h}: {self._text(row[c])}" for c, h in columns.extras
-                          if c < len(row) and row[c] not in (None, "")) if columns.extras else ""
-        return Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
-                      key or f"~{table.source}|{table.sheet}|{r + 1}", fields, contact, extra,
-                      priority, recency)
+                for i in range(len(indexes))]
 
     def _text(self, value: Any) -> str:
         text = self._texts.get(value)
@@ -196,6 +220,21 @@ class RecordBuilder:
         if key is None:
             key = self._keys[name] = organisation_key(name)
         return key
+
+
+def _transpose(rows: list[list[Any]], width: int) -> list[Sequence[Any]]:
+    """The cells of `rows` column by column, padded with None to `width` columns."""
+    if not rows:
+        return [() for _ in range(width)]
+    if min(map(len, rows)) < width:
+        rows = [row + [None] * (width - len(row)) if len(row) < width else row for row in rows]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=False))  # rows may be wider
+    return columns[:width]
+
+
+def _recency(memo: dict[str, int], iso: str) -> int:
+    value = memo[iso] = int(iso[:4] + iso[5:7] + iso[8:10]) if iso else 0
+    return value
 
 
 def _combine(kind: str, values: list[Any]) -> Any:
