@@ -4,13 +4,14 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from typing import Any
 
 from hotpass.refine.model import Contact, Record
 from hotpass.refine.profile import Profile
 
 CONTACT_COLUMNS = ("name", "role", "email", "phone")
+_NO_CONTACT = Contact()
 
 
 def output_columns(profile: Profile) -> list[str]:
@@ -38,16 +39,24 @@ def canonical_spellings(records: list[Record], profile: Profile) -> None:
 
 
 def _rank(record: Record) -> tuple[Any, ...]:
-    return (-record.priority, -record.completeness(), -record.recency, record.source,
-            record.sheet, record.row)
+    values = list(record.values.values())
+    contact = record.contact
+    completeness = (len(values) - values.count("") + len(contact.emails) + len(contact.phones)
+                    + bool(contact.name))  # Record.completeness, inlined: one call per record
+    return (-record.priority, -completeness, -record.recency, record.source, record.sheet,
+            record.row)
 
 
 def deduplicate(records: list[Record], profile: Profile) -> list[dict[str, Any]]:
     """One output row per organisation key, ordered by key."""
     canonical_spellings(records, profile)
-    groups: dict[str, list[Record]] = defaultdict(list)
+    groups: dict[str, list[Record]] = {}
     for record in records:
-        groups[record.key].append(record)
+        group = groups.get(record.key)
+        if group is None:
+            groups[record.key] = [record]
+        else:
+            group.append(record)
     columns = output_columns(profile)
     org_fields = [c for c in columns if c in profile.fields]
     return [_merge(key, sorted(group, key=_rank), org_fields) if len(group) > 1
@@ -79,33 +88,42 @@ def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, A
     row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
     best: dict[str, str] = {}
     for record in reversed(ranked):  # later (better-ranked) records overwrite earlier ones
-        best.update({k: v for k, v in record.values.items() if v})
+        for name, value in record.values.items():
+            if value:
+                best[name] = value
     for name in org_fields:
         row[name] = best.get(name, "")
     row["organization_name"] = _best_written_name(ranked)
     contacts = _merge_contacts(ranked)
-    shown_emails: set[str] = set()
-    shown_phones: set[str] = set()
-    for rank, contact in zip(("primary", "secondary"), [*contacts, Contact(), Contact()],
-                             strict=False):
-        email = contact.emails[0] if contact.emails else ""
-        phone = contact.phones[0] if contact.phones else ""
-        row.update({f"{rank}_contact_name": contact.name, f"{rank}_contact_role": contact.role,
-                    f"{rank}_contact_email": email, f"{rank}_contact_phone": phone})
-        shown_emails.add(email)
-        shown_phones.add(phone)
-    row["additional_contacts"] = "; ".join(
-        f"{c.name} ({c.role})" if c.role else c.name for c in contacts[2:] if c.name)
-    every_email = [e for c in contacts for e in c.emails]
-    every_phone = [p for c in contacts for p in c.phones]
-    row["additional_emails"] = "; ".join(_unique(e for e in every_email if e not in shown_emails))
-    row["additional_phones"] = "; ".join(_unique(p for p in every_phone if p not in shown_phones))
-    row["hidden_in_source"] = any(r.hidden for r in ranked)
-    row["source_count"] = len(ranked)
-    row["source_files"] = "; ".join(sorted({r.source for r in ranked}))
-    row["provenance"] = "; ".join(_where(r) for r in sorted(ranked, key=_position))
-    row["extra"] = " | ".join(_unique(r.extra for r in ranked if r.extra))
+    primary = contacts[0] if contacts else _NO_CONTACT
+    secondary = contacts[1] if len(contacts) > 1 else _NO_CONTACT
+    shown_emails = {_first(primary.emails), _first(secondary.emails)}
+    shown_phones = {_first(primary.phones), _first(secondary.phones)}
+    row.update({
+        "primary_contact_name": primary.name, "primary_contact_role": primary.role,
+        "primary_contact_email": _first(primary.emails),
+        "primary_contact_phone": _first(primary.phones),
+        "secondary_contact_name": secondary.name, "secondary_contact_role": secondary.role,
+        "secondary_contact_email": _first(secondary.emails),
+        "secondary_contact_phone": _first(secondary.phones),
+        "additional_contacts": "; ".join([f"{c.name} ({c.role})" if c.role else c.name
+                                          for c in contacts[2:] if c.name]),
+        "additional_emails": _joined_except([c.emails for c in contacts], shown_emails),
+        "additional_phones": _joined_except([c.phones for c in contacts], shown_phones),
+        "hidden_in_source": any([r.hidden for r in ranked]), "source_count": len(ranked),
+        "source_files": "; ".join(sorted({r.source for r in ranked})),
+        "provenance": "; ".join([_where(r) for r in sorted(ranked, key=_position)]),
+        "extra": " | ".join(dict.fromkeys([r.extra for r in ranked if r.extra]))})
     return row
+
+
+def _first(values: list[str]) -> str:
+    return values[0] if values else ""
+
+
+def _joined_except(lists: list[list[str]], shown: set[str]) -> str:
+    """Every value of `lists` not in `shown`, first occurrences in order, joined by '; '."""
+    return "; ".join(dict.fromkeys([v for values in lists for v in values if v not in shown]))
 
 
 def _best_written_name(ranked: list[Record]) -> str:
@@ -124,22 +142,30 @@ def _merge_contacts(ranked: list[Record]) -> list[Contact]:
     by_email: dict[str, str] = {}
     for record in ranked:
         contact = record.contact
-        if contact.is_empty():
+        emails = contact.emails
+        if not (contact.name or contact.role or emails or contact.phones):
             continue
-        identity = next((by_email[e] for e in contact.emails if e in by_email),
-                        contact.identity())
-        target = merged.setdefault(identity, Contact())
-        target.name = target.name or contact.name
-        target.role = target.role or contact.role
-        target.emails.extend(e for e in contact.emails if e not in target.emails)
-        target.phones.extend(p for p in contact.phones if p not in target.phones)
+        identity = None
+        for email in emails:
+            identity = by_email.get(email)
+            if identity is not None:
+                break
+        if identity is None:
+            identity = contact.identity()
+        target = merged.get(identity)
+        if target is None:
+            target = merged[identity] = Contact(contact.name, contact.role,
+                                                list(dict.fromkeys(emails)),
+                                                list(dict.fromkeys(contact.phones)))
+        else:
+            target.name = target.name or contact.name
+            target.role = target.role or contact.role
+            target.emails.extend([e for e in dict.fromkeys(emails) if e not in target.emails])
+            target.phones.extend([p for p in dict.fromkeys(contact.phones)
+                                  if p not in target.phones])
         for email in target.emails:
             by_email.setdefault(email, identity)
     return list(merged.values())
-
-
-def _unique(values: Any) -> list[str]:
-    return list(dict.fromkeys(values))
 
 
 def _position(record: Record) -> tuple[str, str, int]:
