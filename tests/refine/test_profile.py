@@ -5,7 +5,13 @@ from pathlib import Path
 import pytest
 
 from hotpass.errors import ProfileError
-from hotpass.refine.profile import builtin_profiles, load_profile
+from hotpass.refine.profile import (
+    PROFILES_DIR,
+    _parse_yaml,
+    _validate,
+    builtin_profiles,
+    load_profile,
+)
 
 
 def test_builtin_profiles_load() -> None:
@@ -15,6 +21,13 @@ def test_builtin_profiles_load() -> None:
     assert aviation.synonym_index["operatorname"] == "organization_name"
     assert aviation.province_aliases["kzn"] == "KwaZulu-Natal"
     assert [e.metric for e in aviation.expectations][:2] == ["records_out", "share_with_email"]
+
+
+def test_builtin_profiles_match_the_schema() -> None:
+    # load_profile trusts the built-in profiles (no schema check per run); this is their check.
+    for name in builtin_profiles():
+        path = PROFILES_DIR / f"{name}.yaml"
+        _validate(path, _parse_yaml(path))
 
 
 def test_schema_error_names_file_and_line(tmp_path: Path) -> None:
