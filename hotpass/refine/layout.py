@@ -154,7 +154,7 @@ def record_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> lis
             if not filled:
                 stats.blank_rows += 1
                 continue
-        elif not any(v is not None and v != "" for v in row):
+        elif row.count("") + row.count(None) == len(row):  # blank; counted at C speed
             stats.blank_rows += 1
             continue
         stats.rows_read += 1
