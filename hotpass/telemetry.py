@@ -59,11 +59,16 @@ class PipelineMetrics:
 
 def metrics_from_environment(environ: Mapping[str, str]) -> PipelineMetrics:
     """Metrics configured by OTEL_METRICS_EXPORTER; disabled (no-op) when it is unset/none."""
+    return PipelineMetrics(metric_readers(environ))
+
+
+def metric_readers(environ: Mapping[str, str]) -> list[Any]:
+    """The metric readers OTEL_METRICS_EXPORTER names (none when unset, `none` or
+    OTEL_SDK_DISABLED=true); shared by every hotpass meter so one setting drives them all."""
     if environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
-        return PipelineMetrics()
+        return []
     names = [n.strip() for n in environ.get("OTEL_METRICS_EXPORTER", "").split(",") if n.strip()]
-    readers = [r for r in (_reader(n, environ) for n in names if n != "none") if r is not None]
-    return PipelineMetrics(readers)
+    return [r for r in (_reader(n, environ) for n in names if n != "none") if r is not None]
 
 
 def _reader(name: str, environ: Mapping[str, str]) -> Any:

@@ -50,11 +50,7 @@ class BackfillMetrics:
 
 
 def metrics_from_environment(environ: Mapping[str, str]) -> BackfillMetrics:
-    if environ.get("OTEL_SDK_DISABLED", "").lower() == "true":
-        return BackfillMetrics()
     # the exporter choice is the refinement's (one OTEL_METRICS_EXPORTER for all of hotpass)
-    from hotpass.telemetry import _reader
+    from hotpass.telemetry import metric_readers
 
-    names = [n.strip() for n in environ.get("OTEL_METRICS_EXPORTER", "").split(",") if n.strip()]
-    readers = [r for r in (_reader(n, environ) for n in names if n != "none") if r is not None]
-    return BackfillMetrics(readers)
+    return BackfillMetrics(metric_readers(environ))
