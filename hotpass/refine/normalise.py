@@ -36,7 +36,6 @@ _EXCEL_EPOCH = date(1899, 12, 30)
 _ROLE_MARK = re.compile(r"[(\[]| [-\u2013\u2014] ")
 _SIMPLE_EMAIL = re.compile(r"^[a-z0-9_%+-]+(?:\.[a-z0-9_%+-]+)*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
                            r"(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
-_MESSY_SPACE = re.compile(r"^\s|\s$|\s\s|[^\S ]")
 _NON_WORD = re.compile(r"[\W_]+")
 _COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _HAS_ALNUM = re.compile(r"[^\W_]")
@@ -50,9 +49,18 @@ def clean_text(value: str) -> str:
     """Unicode NFC, no invisible characters, every whitespace run (NBSP, newlines) one space."""
     if not value.isascii():
         value = unicodedata.normalize("NFC", value.translate(_INVISIBLE))
-    elif not _MESSY_SPACE.search(value):
+    elif _is_clean_ascii(value):
         return value  # the common case: already clean, skip the split/join
     return " ".join(value.split())
+
+
+def _is_clean_ascii(value: str) -> bool:
+    """True when an ASCII string has no whitespace to fix. Printable ASCII has no whitespace
+    but the space, so only leading, trailing or double spaces remain to check (several times
+    faster than a regular expression). False may also mean a harmless control character;
+    the split/join that follows then returns the text unchanged."""
+    return value.isprintable() and value[:1] != " " and value[-1:] != " " and \
+        "  " not in value
 
 
 def cell_text(value: Any) -> str:
@@ -60,6 +68,8 @@ def cell_text(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
+        if value.isascii() and _is_clean_ascii(value):
+            return value
         return clean_text(value)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
@@ -247,7 +257,10 @@ def organisation_key(name: str) -> str:
     folded = name.replace("&", " and ").casefold()
     if not folded.isascii():
         folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
-    tokens = _NON_WORD.sub(" ", folded).split()
+    if folded.isascii() and folded.replace(" ", "").isalnum():  # nothing but words and spaces
+        tokens = folded.split()
+    else:
+        tokens = _NON_WORD.sub(" ", folded).split()
     while tokens and tokens[-1] in LEGAL_SUFFIXES:
         tokens.pop()
     if "pty" in tokens:
