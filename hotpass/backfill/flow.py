@@ -23,6 +23,9 @@ def backfill_body(  # noqa: PLR0913 - mirrors the published flow signature
     logger = _logger()
     keys = tuple(window.parse_runs(runs)) if runs else ()
     start, end = (None, None) if keys else window.resolve_window(start_date, end_date, since)
+    if start is not None and end is not None:
+        logger.info(window.describe_window(
+            start, end, default=window.window_is_default(start_date, since)))
     request = BackfillRequest(
         start_date=start, end_date=end, versions=tuple(versions or ()), runs=keys,
         archive_root=Path(archive_root), restore_root=Path(restore_root),

@@ -17,6 +17,7 @@ from hotpass.errors import UsageError
 DEFAULT_PATTERN = "{date:%Y-%m-%d}/hotpass-inputs-{version}.zip"
 VERSION_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 _SENTINEL = "\x00version\x00"
+DEFAULT_WINDOW_DAYS = 7  # no start date and no `since`: the week ending at the end date
 
 
 @dataclass(frozen=True, order=True)
@@ -59,14 +60,25 @@ def window_dates(start: date, end: date) -> list[date]:
 
 def resolve_window(start_date: str | date | None, end_date: str | date | None,
                    since: str | date | None) -> tuple[date, date]:
-    """Start at `start_date`, else `since`; end at `end_date`, else today (UTC)."""
-    first = start_date if start_date is not None else since
-    if first is None or first == "":
-        raise UsageError("the backfill window has no start",
-                         hint="give --start-date (or `since` to the flow) or a runs list")
-    start = parse_date(first, "start date")
+    """Start at `start_date`, else `since`, else DEFAULT_WINDOW_DAYS before the end (the
+    backfill deployment's weekly interval); end at `end_date`, else today (UTC)."""
     end = parse_date(end_date, "end date") if end_date else datetime.now(UTC).date()
-    return start, end
+    first = start_date if start_date not in (None, "") else since
+    if first is None or first == "":
+        return end - timedelta(days=DEFAULT_WINDOW_DAYS - 1), end
+    return parse_date(first, "start date"), end
+
+
+def window_is_default(start_date: str | date | None, since: str | date | None) -> bool:
+    """Whether neither a start date nor `since` was given (the default window applies)."""
+    return start_date in (None, "") and since in (None, "")
+
+
+def describe_window(start: date, end: date, *, default: bool) -> str:
+    """One line naming the window, and why when it is the default one."""
+    text = f"backfill window {start} to {end} ({(end - start).days + 1} day(s))"
+    return text + (f": no start date or since given, so the {DEFAULT_WINDOW_DAYS} days ending "
+                   "at the end date" if default else "")
 
 
 def archive_path(archive_root: Path, pattern: str, key: RunKey) -> Path:

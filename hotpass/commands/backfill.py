@@ -33,7 +33,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         "--concurrency at once (a local process pool, or Prefect child runs with "
         "--via-prefect). Resumable: see --resume and --rerun.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--start-date", metavar="YYYY-MM-DD", help="first date of the window")
+    p.add_argument("--start-date", metavar="YYYY-MM-DD", help="first date of the window "
+                   "(default: 6 days before the end date, i.e. the 7 days ending there)")
     p.add_argument("--end-date", metavar="YYYY-MM-DD", help="last date (inclusive; default today)")
     p.add_argument("--version", dest="versions", action="append", metavar="V",
                    help="archive version, repeatable (default: every version archived per date)")
@@ -90,7 +91,12 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
     from hotpass.backfill.config import merged_settings
     from hotpass.backfill.plan import BackfillRequest
     from hotpass.backfill.prefect_fanout import PrefectTarget
-    from hotpass.backfill.window import check_version, resolve_window
+    from hotpass.backfill.window import (
+        check_version,
+        describe_window,
+        resolve_window,
+        window_is_default,
+    )
 
     settings = merged_settings(
         args.config, archive_root=args.archive_root, restore_root=args.restore_root,
@@ -103,8 +109,10 @@ def build_request(args: argparse.Namespace) -> BackfillRequest:
         target = PrefectTarget(api_url=resolve_api_url(args.api_url),
                                deployment=args.deployment or target.deployment)
     start = end = None
-    if args.start_date or args.end_date:
+    if args.start_date or args.end_date or not args.resume:
         start, end = resolve_window(args.start_date, args.end_date, None)
+        if window_is_default(args.start_date, None):
+            print(f"note: {describe_window(start, end, default=True)}", file=sys.stderr)
     return BackfillRequest(
         start_date=start, end_date=end,
         versions=tuple(check_version(v) for v in args.versions or ()),

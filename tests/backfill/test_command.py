@@ -119,6 +119,39 @@ def test_flow_body_falls_back_locally_and_fails_the_flow_on_a_failed_run(
                          "runs": [{"run_date": "2024-03-02", "version": "v1"}]})
 
 
+def test_shipped_backfill_parameters_replay_the_week_ending_at_the_end_date(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """prefect/backfill.yaml gives `since: null` and no start date: its weekly runs replay the
+    7 days ending today (here: the end date), and the flow says so."""
+    from ruamel.yaml import YAML
+
+    shipped = YAML(typ="safe").load((REPO / "prefect" / "backfill.yaml").read_text())
+    parameters = shipped["parameters"]
+    assert parameters["since"] is None and "start_date" not in parameters
+
+    def no_workers(target: PrefectTarget, concurrency: int) -> tuple[str, str, int]:
+        raise NoWorkersOnline("no worker is online in work pool 'p'")
+
+    monkeypatch.setattr("hotpass.backfill.prefect_fanout.prepare", no_workers)
+    for day in (1, 7, 8):
+        _day(tmp_path / "archive", day)
+    arguments = {**parameters, "start_date": None, "end_date": "2024-03-08", "versions": None,
+                 "runs": None, "archive_root": str(tmp_path / "archive"),
+                 "restore_root": str(tmp_path / "restore"), "profile_name": "generic",
+                 "rerun": "missing"}
+    with caplog.at_level("INFO", logger="hotpass.backfill"):
+        summary = backfill_body(**arguments)
+    assert [r["run_date"] for r in summary["runs"]] == ["2024-03-07", "2024-03-08"]
+    assert summary["missing_dates"][0] == "2024-03-02"  # 03-01 is outside the window
+    assert "backfill window 2024-03-02 to 2024-03-08 (7 day(s)): no start date" in caplog.text
+
+    code = main(["backfill", "--end-date", "2024-03-08", "--dry-run", *_flags(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0 and "2024-03-08 | v1" in captured.out and "2024-03-01" not in captured.out
+    assert "note: backfill window 2024-03-02 to 2024-03-08 (7 day(s))" in captured.err
+
+
 def test_invoke_stage_then_status(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     inputs.mkdir()

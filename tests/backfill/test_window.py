@@ -24,8 +24,19 @@ def test_window_start_falls_back_to_since_and_end_to_today() -> None:
     assert end >= date(2026, 1, 1)
     assert window.resolve_window("2024-01-01", "2024-01-05", "2023-01-01") == (
         date(2024, 1, 1), date(2024, 1, 5))
-    with pytest.raises(UsageError, match="no start"):
-        window.resolve_window(None, None, None)
+
+
+def test_no_start_and_no_since_is_the_week_ending_at_the_end_date() -> None:
+    assert window.resolve_window(None, "2024-03-07", None) == (date(2024, 3, 1),
+                                                               date(2024, 3, 7))
+    assert window.resolve_window("", date(2024, 3, 1), "") == (date(2024, 2, 24),
+                                                               date(2024, 3, 1))
+    start, end = window.resolve_window(None, None, None)
+    assert (end - start).days == 6 and end >= date(2026, 1, 1)
+    assert window.window_is_default(None, "") and not window.window_is_default(None, "2024-01-01")
+    assert window.describe_window(date(2024, 3, 1), date(2024, 3, 7), default=True) == (
+        "backfill window 2024-03-01 to 2024-03-07 (7 day(s)): no start date or since given, "
+        "so the 7 days ending at the end date")
 
 
 def test_expand_is_every_date_times_every_version() -> None:
