@@ -1,46 +1,46 @@
 """Run backfill runs as child flow runs of the refinement deployment, spread over the work pool.
 
 Each run is restored here (workers share this file system), then submitted with the idempotency
-key `<backfill-id>/<date>/<version>` while holding one slot of the global concurrency limit
-`hotpass:backfill` (set to the concurrency; acquired with strict=True so a missing limit is an
-error, not an unlimited run). A run already submitted by a killed backfill is re-attached by its
-key and never submitted twice; the slots it held (leases recorded in the state file) are
-given back first."""
+key `<backfill-id>/<date>/<version>` (linked to the current flow run, when there is one, as its
+child). Children are submitted ahead of the cap — up to `concurrency + prefetch` in flight — so
+a child's start-up (worker poll, a new interpreter importing Prefect) overlaps other children's
+work; the cap itself is held inside each child around its refinement work: one slot of the
+global concurrency limit `hotpass:backfill` (set here to the concurrency; see
+hotpass.backfill.slot). A run already submitted by a killed backfill is re-attached by its flow
+run id and never submitted twice."""
 
 from __future__ import annotations
 
-import contextvars
 import time
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hotpass.backfill.counts import output_counts
 from hotpass.backfill.runs import RunOutcome, RunSpec, failed_outcome, restore
+from hotpass.backfill.slot import GLOBAL_LIMIT, slot_times
 from hotpass.backfill.state import utc_now
 from hotpass.errors import HotpassError, PrefectUnavailable, UsageError
 
 if TYPE_CHECKING:
+    from uuid import UUID
+
     from prefect.client.orchestration import SyncPrefectClient
     from prefect.client.schemas.objects import FlowRun
 
-# The issue asks for `hotpass/backfill`, but Prefect 3.8 refuses '/' in limit names
-# (pattern ^[^/%&><]+$); the ':' form mirrors Prefect's own `deployment:<id>` limits.
-GLOBAL_LIMIT = "hotpass:backfill"
 REFINEMENT_DEPLOYMENT = "hotpass-refinement-pipeline/hotpass-refinement"
-LEASE_SECONDS = 60  # the server's minimum: a slot nobody gives back expires soonest
+POLL_FAILURES_TOLERATED = 5  # consecutive failed status reads before in-flight runs are failed
 
 OnOutcome = Callable[[RunOutcome], None]
 
 
 @dataclass(frozen=True)
 class Hooks:
-    """Called from the submitting threads so the state file can record them at once."""
+    """Called as soon as a child is submitted, so the state file records its flow run id."""
 
     submitted: Callable[[RunSpec, str], None]  # the child flow run id
-    leased: Callable[[RunSpec, str | None], None]  # the slot's lease id, None once released
 
 
 class NoWorkersOnline(HotpassError):
@@ -52,7 +52,8 @@ class PrefectTarget:
     api_url: str | None = None
     deployment: str = REFINEMENT_DEPLOYMENT
     poll_seconds: float = 0.5
-    run_timeout: float = 3600.0
+    run_timeout: float = 3600.0  # from submission to a final state
+    prefetch: int | None = None  # children in flight beyond the concurrency; None: concurrency
 
 
 @contextmanager
@@ -121,21 +122,102 @@ def _prefect_errors() -> Iterator[None]:
 
 def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployment_id: str,
                     concurrency: int, on_outcome: OnOutcome, hooks: Hooks) -> list[RunOutcome]:
-    """Run `specs` as child flow runs, at most `concurrency` at once; see the module docstring."""
-    outcomes: list[RunOutcome] = []
-    with _api(target.api_url), ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(contextvars.copy_context().run, _one, spec, target,
-                               deployment_id, hooks) for spec in specs]
-        for future in as_completed(futures):
-            outcome = future.result()
-            on_outcome(outcome)
-            outcomes.append(outcome)
+    """Run `specs` as child flow runs, `concurrency + prefetch` in flight, each child holding a
+    `hotpass:backfill` slot (at most `concurrency`) around its work; see the module docstring.
+    `deployment_id` is the refinement deployment `prepare` found."""
+    ahead = max(1, concurrency) + max(0, concurrency if target.prefetch is None
+                                      else target.prefetch)
+    queue, outcomes = list(specs), []
+    in_flight: dict[UUID, _InFlight] = {}
+
+    def report(outcome: RunOutcome) -> None:
+        on_outcome(outcome)
+        outcomes.append(outcome)
+
+    with _api(target.api_url), _client() as client:
+        poller = _Poller(client, target)
+        while queue or in_flight:
+            while queue and len(in_flight) < ahead:
+                started = _start(client, queue.pop(0), deployment_id, target, hooks)
+                if isinstance(started, RunOutcome):
+                    report(started)
+                else:
+                    in_flight[started.flow_run.id] = started
+            for outcome in poller.finished(in_flight):
+                report(outcome)
     return outcomes
 
 
+@dataclass(frozen=True)
+class _InFlight:
+    spec: RunSpec
+    flow_run: FlowRun
+    submitted_at: str
+    deadline: float
+
+
+class _Poller:
+    """Reads the state of every in-flight child in one call and turns the final ones into
+    outcomes (removing them from `in_flight`)."""
+
+    def __init__(self, client: SyncPrefectClient, target: PrefectTarget) -> None:
+        self._client, self._target, self._failures = client, target, 0
+
+    def finished(self, in_flight: dict[UUID, _InFlight]) -> list[RunOutcome]:
+        if not in_flight:
+            return []
+        time.sleep(self._target.poll_seconds)
+        try:
+            runs = _read_flow_runs(self._client, list(in_flight))
+            self._failures = 0
+        except Exception as exc:  # transient API trouble: retried, then the runs fail
+            self._failures += 1
+            if self._failures < POLL_FAILURES_TOLERATED:
+                return []
+            return [_failed(in_flight.pop(key), f"{type(exc).__name__}: {exc}")
+                    for key in list(in_flight)]
+        done: list[RunOutcome] = []
+        for key, run in list(in_flight.items()):
+            flow_run = runs.get(key, run.flow_run)
+            if flow_run.state and flow_run.state.is_final():
+                done.append(_outcome(in_flight.pop(key), flow_run))
+            elif time.monotonic() > run.deadline:
+                done.append(_failed(in_flight.pop(key), (
+                    f"flow run {flow_run.name} ({flow_run.id}) did not finish within "
+                    f"{self._target.run_timeout:.0f} s")))
+        return done
+
+
+def _read_flow_runs(client: SyncPrefectClient, ids: list[UUID]) -> dict[UUID, FlowRun]:
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+
+    runs = client.read_flow_runs(flow_run_filter=FlowRunFilter(id=FlowRunFilterId(any_=ids)),
+                                 limit=len(ids))
+    return {run.id: run for run in runs}
+
+
+def _start(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
+           target: PrefectTarget, hooks: Hooks) -> _InFlight | RunOutcome:
+    """Re-attach the child a killed backfill submitted, or restore the run and submit it."""
+    submitted_at = utc_now()
+    try:
+        flow_run = _attached(client, spec)
+        if flow_run is None:
+            restore(spec)
+            flow_run = _submit(spec, deployment_id)
+            hooks.submitted(spec, str(flow_run.id))
+    except HotpassError as exc:
+        return failed_outcome(spec, exc.message, executor="prefect", started_at=submitted_at)
+    except Exception as exc:  # an API error fails this run only; it is recorded, not retried
+        return failed_outcome(spec, f"{type(exc).__name__}: {exc}", executor="prefect",
+                              started_at=submitted_at)
+    return _InFlight(spec, flow_run, submitted_at, time.monotonic() + target.run_timeout)
+
+
 def release_stale_leases(target: PrefectTarget, lease_ids: Sequence[str]) -> None:
-    """Give back the slots a killed backfill still held, so a resume need not wait for them
-    to expire. A lease that already expired or was released is ignored."""
+    """Give back the slots held by a killed backfill whose state file was written when the
+    parent itself held the slots (children hold them now and give them back themselves), so a
+    resume need not wait for them to expire. An expired or released lease is ignored."""
     if not lease_ids:
         return
     from uuid import UUID
@@ -170,45 +252,6 @@ def cancel_unfinished(target: PrefectTarget, flow_run_ids: Sequence[str]) -> lis
     return cancelled
 
 
-def _one(spec: RunSpec, target: PrefectTarget, deployment_id: str, hooks: Hooks) -> RunOutcome:
-    started_at, clock = utc_now(), time.perf_counter()
-    try:
-        with _client() as client, _slot(spec, hooks):
-            flow_run = _attached(client, spec)
-            if flow_run is None:
-                restore(spec)
-                flow_run = _submit(client, spec, deployment_id, hooks)
-            flow_run = _wait(client, flow_run, target)
-    except HotpassError as exc:
-        return failed_outcome(spec, exc.message, executor="prefect", started_at=started_at,
-                              seconds=time.perf_counter() - clock)
-    except Exception as exc:  # an API error fails this run only; it is recorded, not retried
-        return failed_outcome(spec, f"{type(exc).__name__}: {exc}", executor="prefect",
-                              started_at=started_at, seconds=time.perf_counter() - clock)
-    return _outcome(spec, flow_run, started_at, time.perf_counter() - clock)
-
-
-@contextmanager
-def _slot(spec: RunSpec, hooks: Hooks) -> Iterator[None]:
-    """Hold one slot of GLOBAL_LIMIT (strict: a missing limit is an error) and record its lease
-    so a resume after a kill can give it back."""
-    from prefect.concurrency._leases import maintain_concurrency_lease
-    from prefect.concurrency._sync import (
-        acquire_concurrency_slots_with_lease,
-        release_concurrency_slots_with_lease,
-    )
-
-    response = acquire_concurrency_slots_with_lease(
-        [GLOBAL_LIMIT], 1, lease_duration=LEASE_SECONDS, strict=True)
-    hooks.leased(spec, str(response.lease_id))
-    try:
-        with maintain_concurrency_lease(response.lease_id, LEASE_SECONDS):
-            yield
-    finally:
-        release_concurrency_slots_with_lease(response.lease_id)
-        hooks.leased(spec, None)
-
-
 def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
     """The flow run a killed backfill already submitted for `spec`, if the server knows it.
 
@@ -225,15 +268,17 @@ def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
         return None
 
 
-def _submit(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
-            hooks: Hooks) -> FlowRun:
-    from uuid import UUID
+def _submit(spec: RunSpec, deployment_id: str) -> FlowRun:
+    """Create the child run; inside a flow run, Prefect links it to that run as its child."""
+    from prefect.client.schemas.objects import FlowRun as FlowRunModel
+    from prefect.deployments import run_deployment
 
-    flow_run = client.create_flow_run_from_deployment(
-        UUID(deployment_id), parameters=child_parameters(spec), name=f"backfill-{spec.label}",
-        idempotency_key=spec.idempotency_key,
+    flow_run = run_deployment(
+        deployment_id, parameters=child_parameters(spec), timeout=0,
+        flow_run_name=f"backfill-{spec.label}", idempotency_key=spec.idempotency_key,
         tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"])
-    hooks.submitted(spec, str(flow_run.id))
+    if not isinstance(flow_run, FlowRunModel):  # an event loop here would make it a coroutine
+        raise HotpassError("child runs must be submitted from synchronous code")
     return flow_run
 
 
@@ -244,28 +289,33 @@ def child_parameters(spec: RunSpec) -> dict[str, Any]:
             "backfill": True, "incremental": False, "since": None}
 
 
-def _wait(client: SyncPrefectClient, flow_run: FlowRun, target: PrefectTarget) -> FlowRun:
-    deadline = time.monotonic() + target.run_timeout
-    while not (flow_run.state and flow_run.state.is_final()):
-        if time.monotonic() > deadline:
-            raise HotpassError(f"flow run {flow_run.name} ({flow_run.id}) did not finish within "
-                               f"{target.run_timeout:.0f} s")
-        time.sleep(target.poll_seconds)
-        flow_run = client.read_flow_run(flow_run.id)
-    return flow_run
+def _failed(run: _InFlight, error: str) -> RunOutcome:
+    return failed_outcome(run.spec, error, executor="prefect", started_at=run.submitted_at,
+                          flow_run_id=str(run.flow_run.id))
 
 
-def _outcome(spec: RunSpec, flow_run: FlowRun, started_at: str, seconds: float) -> RunOutcome:
-    state = flow_run.state
+def _outcome(run: _InFlight, flow_run: FlowRun) -> RunOutcome:
+    """The child's outcome, timed by the slot it held (its labels) or else its run times."""
+    spec, state = run.spec, flow_run.state
     completed = bool(state and state.is_completed())
     error = None if completed else (
         f"flow run {flow_run.name} ended {state.type.value if state else 'unknown'}"
         f"{': ' + state.message if state and state.message else ''}")
     counts = output_counts(spec.output_path) if completed else {}
-    start = flow_run.start_time.isoformat() if flow_run.start_time else started_at
-    end = flow_run.end_time.isoformat() if flow_run.end_time else utc_now()
+    start, end, seconds = _times(run, flow_run)
     return RunOutcome(run_date=spec.run_date, version=spec.version,
                       status="completed" if completed else "failed", started_at=start,
-                      finished_at=end, seconds=round(flow_run.total_run_time.total_seconds()
-                                                     or seconds, 3),
-                      executor="prefect", error=error, flow_run_id=str(flow_run.id), **counts)
+                      finished_at=end, seconds=seconds, executor="prefect", error=error,
+                      flow_run_id=str(flow_run.id), **counts)
+
+
+def _times(run: _InFlight, flow_run: FlowRun) -> tuple[str, str, float]:
+    held = slot_times(flow_run.labels)
+    if held is not None:
+        start, end = held
+        seconds = (datetime.fromisoformat(end) - datetime.fromisoformat(start)).total_seconds()
+        return start, end, round(max(seconds, 0.0), 3)
+    # no slot recorded (the child failed before its work, or an older child): its run times
+    start = flow_run.start_time.isoformat() if flow_run.start_time else run.submitted_at
+    end = flow_run.end_time.isoformat() if flow_run.end_time else utc_now()
+    return start, end, round(flow_run.total_run_time.total_seconds(), 3)

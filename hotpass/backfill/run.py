@@ -78,6 +78,7 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
          run_one: RunOne | None) -> BackfillResult:
     emit = tracker.emit
     selected = [r for r in state.runs if will_run(r, request.rerun)]
+    # leases recorded by a killed backfill of an earlier version, when the parent held them
     stale_leases = [r.lease_id for r in state.runs if r.lease_id]
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
                             state.runs, state.missing_dates)
@@ -94,7 +95,7 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
         prefect_fanout.run_via_prefect(
             specs, target=request.prefect, deployment_id=deployment_id,
             concurrency=request.concurrency, on_outcome=tracker.finished,
-            hooks=prefect_fanout.Hooks(submitted=tracker.submitted, leased=tracker.leased))
+            hooks=prefect_fanout.Hooks(submitted=tracker.submitted))
     else:
         run_local(specs, concurrency=request.concurrency, on_outcome=tracker.finished,
                   **({"run_one": run_one} if run_one else {}))
@@ -167,11 +168,6 @@ class _Tracker:
             record = self._record(spec.run_date, spec.version)
             record.flow_run_id = flow_run_id
             record.executor = "prefect"
-            save_state(self._state, self._path)
-
-    def leased(self, spec: RunSpec, lease_id: str | None) -> None:
-        with self._lock:
-            self._record(spec.run_date, spec.version).lease_id = lease_id
             save_state(self._state, self._path)
 
     def finished(self, outcome: RunOutcome) -> None:

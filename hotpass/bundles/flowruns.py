@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from hotpass.backfill.slot import slot_times
 from hotpass.bundles.transcript import iso
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
@@ -76,17 +77,24 @@ def _entries(text: str) -> list[str]:
 def _describe(run: Any, parent_id: str | None) -> dict[str, Any]:
     start, end = run.start_time, run.end_time
     seconds = round((end - start).total_seconds(), 3) if start and end else None
-    return {"id": str(run.id), "name": run.name, "parent_id": parent_id,
-            "state": run.state.name if run.state else "Unknown",
-            "started_at": iso(start) if start else None,
-            "finished_at": iso(end) if end else None, "seconds": seconds,
-            "_start": start.timestamp() if start else None,
-            "_end": end.timestamp() if end else None}
+    described = {"id": str(run.id), "name": run.name, "parent_id": parent_id,
+                 "state": run.state.name if run.state else "Unknown",
+                 "started_at": iso(start) if start else None,
+                 "finished_at": iso(end) if end else None, "seconds": seconds,
+                 "_start": start.timestamp() if start else None,
+                 "_end": end.timestamp() if end else None}
+    held = slot_times(getattr(run, "labels", None))
+    if held is not None:  # a backfill child: the cap bounds its work, timed by its slot
+        described.update({"slot_started_at": held[0], "slot_finished_at": held[1],
+                          "_start": datetime.fromisoformat(held[0]).timestamp(),
+                          "_end": datetime.fromisoformat(held[1]).timestamp()})
+    return described
 
 
 def max_overlap(runs: list[dict[str, Any]]) -> int:
     """The highest number of runs in flight at the same moment (a run ending as another starts
-    does not overlap it)."""
+    does not overlap it). A backfill child counts while it held its `hotpass:backfill` slot
+    (its work, which the cap bounds), not while its process started up ahead of the cap."""
     events: list[tuple[float, int]] = []
     for run in runs:
         if run.get("_start") is not None and run.get("_end") is not None:
@@ -142,7 +150,8 @@ def guardrails(runs: list[dict[str, Any]], limit: int | None,
                  + (f" (not: {', '.join(not_done)})" if not_done else ""),
                  warn=not children),
         _verdict("concurrency.overlap", limit is None or overlap <= limit,
-                 f"highest overlap {overlap} with a limit of {limit}"),
+                 f"highest overlap {overlap} with a limit of {limit} (child runs counted "
+                 "while they held a backfill slot)"),
         _verdict("datasets.records", not empty,
                  f"{len(rows)} dataset(s); empty outputs: {', '.join(empty) or 'none'}",
                  warn=not rows),

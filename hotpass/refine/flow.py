@@ -15,6 +15,7 @@ from typing import Any
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
+from hotpass.backfill.slot import backfill_slot
 from hotpass.errors import UsageError
 from hotpass.refine.checkpoint import (
     CheckpointStore,
@@ -93,8 +94,9 @@ def refinement_body(input_dir: str, output_path: str, profile_name: str, archive
         incremental=incremental and not backfill, since=parse_since(since),
         state_dir=dist / "state", run_id=_flow_run_id())
     store = checkpoint_store(request.state_dir)
-    started = datetime.now(UTC)
-    result = write_task(refine_task(ingest_task(request, store)), store)
+    with backfill_slot(backfill) as slot:  # a backfill child's work holds the backfill's cap
+        started = datetime.now(UTC)
+        result = write_task(refine_task(ingest_task(request, store)), store)
     duration = (datetime.now(UTC) - started).total_seconds()
     result.timings["total_s"] = round(duration, 3)
     metrics = metrics_from_environment(os.environ)
@@ -109,7 +111,7 @@ def refinement_body(input_dir: str, output_path: str, profile_name: str, archive
         "expectations %s; exit code %d", result.records_in, result.records_out,
         result.duplicates_merged, result.rejected, result.issues_count,
         "passed" if result.exit_code == 0 else "FAILED", result.exit_code)
-    return {**result.to_json(), "backfill": backfill}
+    return {**result.to_json(), "backfill": backfill, **slot.to_json()}
 
 
 def _flow_run_id() -> str | None:

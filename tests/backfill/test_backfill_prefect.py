@@ -10,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,9 +78,11 @@ def _flow_runs(api_url: str, backfill_id: str) -> list[Any]:
             tags=FlowRunFilterTags(all_=[f"backfill:{backfill_id}"])), limit=200))
 
 
-def _max_overlap(runs: list[Any]) -> int:
-    edges = sorted([(r.start_time, 1) for r in runs] + [(r.end_time, -1) for r in runs],
-                   key=lambda edge: (edge[0], edge[1]))
+def _max_overlap(records: list[Any]) -> int:
+    """Runs in flight at once, from the times each child held its `hotpass:backfill` slot
+    (the state file's start/end); a run ending as another starts does not overlap it."""
+    edges = sorted([(datetime.fromisoformat(r.started_at), 1) for r in records]
+                   + [(datetime.fromisoformat(r.finished_at), -1) for r in records])
     current = peak = 0
     for _, step in edges:
         current += step
@@ -99,23 +101,46 @@ def _refined_cells(path: str) -> list[list[Any]]:
 def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any,
                                                               two_workers: str,
                                                               tmp_path: Path) -> None:
+    from prefect import flow
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from hotpass.backfill.slot import LABEL_FINISHED, LABEL_STARTED
+
     _archives(tmp_path / "archive", 8)
     name = _register(prefect_server.api_url, two_workers, f"bf-{uuid.uuid4().hex[:8]}")
     target = PrefectTarget(api_url=prefect_server.api_url, deployment=name, run_timeout=300)
-    result = run_backfill(_request(tmp_path, target, 8))
+    results: list[Any] = []
+
+    @flow(name="test-backfill-parent")
+    def parent() -> None:  # children submitted from a flow run are linked to it
+        results.append(run_backfill(_request(tmp_path, target, 8)))
+
+    with temporary_settings({PREFECT_API_URL: prefect_server.api_url}):
+        parent_state = parent(return_state=True)
+    result = results[0]
 
     assert result.executor == "prefect"
     assert [r.status for r in result.runs] == ["completed"] * 8, [r.error for r in result.runs]
     assert all(r.records_out == 3 and r.flow_run_id for r in result.runs)
-    runs = _flow_runs(prefect_server.api_url, result.backfill_id)
-    assert len(runs) == 8 and all(r.state.is_completed() for r in runs)
-    assert 1 <= _max_overlap(runs) <= 2
-    keys = sorted(r.idempotency_key for r in runs)
+    runs = {str(r.id): r for r in _flow_runs(prefect_server.api_url, result.backfill_id)}
+    assert len(runs) == 8 and all(r.state.is_completed() for r in runs.values())
+    for record in result.runs:  # the state's times are the slot-held times the child recorded
+        labels = runs[str(record.flow_run_id)].labels
+        assert (labels[LABEL_STARTED], labels[LABEL_FINISHED]) == (record.started_at,
+                                                                   record.finished_at)
+    assert 1 <= _max_overlap(result.runs) <= 2
+    keys = sorted(r.idempotency_key for r in runs.values())
     assert keys[0] == f"{result.backfill_id}/2024-03-01/v1"
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+
     from hotpass.prefect_local.client import prefect_client
 
     with prefect_client(prefect_server.api_url) as client:
         assert client.read_global_concurrency_limit_by_name(GLOBAL_LIMIT).limit == 2
+        children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
+            parent_flow_run_id=FlowRunFilterParentFlowRunId(
+                any_=[parent_state.state_details.flow_run_id])))
+    assert {str(r.id) for r in children} == set(runs)
 
 
 def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, two_workers: str,
@@ -154,7 +179,7 @@ def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, tw
     for record in resumed.runs:
         if record.run_date in in_flight:
             assert record.flow_run_id == in_flight[record.run_date]
-    assert all(r.lease_id is None for r in resumed.runs)
+    assert all(r.lease_id is None and r.started_at and r.finished_at for r in resumed.runs)
 
     reference = run_backfill(BackfillRequest(
         start_date=date(2024, 3, 1), end_date=date(2024, 3, 4),

@@ -14,7 +14,13 @@ from pathlib import Path
 import pytest
 
 from hotpass.bundles.checksums import verify_checksums
-from hotpass.bundles.flowruns import _entries, find_backfill_state, guardrails, max_overlap
+from hotpass.bundles.flowruns import (
+    _describe,
+    _entries,
+    find_backfill_state,
+    guardrails,
+    max_overlap,
+)
 from hotpass.bundles.summary import validate_summary
 from hotpass.prefect_local.process import free_port
 
@@ -32,6 +38,31 @@ def test_max_overlap_counts_runs_in_flight() -> None:
     assert max_overlap([]) == 0
     assert max_overlap([run(0, 10), run(5, 15), run(6, 7), run(20, 30)]) == 3
     assert max_overlap([run(0, 10), run(10, 20)]) == 1  # back to back is not overlap
+
+
+def test_backfill_children_overlap_by_the_time_they_held_their_slot() -> None:
+    """Children start up ahead of the cap (their flow runs overlap by more than the limit);
+    the guardrail counts the work, timed by the slot each child recorded on its labels."""
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from hotpass.backfill.slot import LABEL_FINISHED, LABEL_STARTED
+
+    zero = datetime(2024, 3, 1, tzinfo=UTC)
+
+    def child(name: str, slot: tuple[int, int]) -> object:
+        def at(second: int) -> str:
+            return (zero + timedelta(seconds=second)).isoformat().replace("+00:00", "Z")
+
+        return SimpleNamespace(id=name, name=name, state=SimpleNamespace(name="Completed"),
+                               start_time=zero, end_time=zero + timedelta(seconds=30),
+                               labels={LABEL_STARTED: at(slot[0]), LABEL_FINISHED: at(slot[1])})
+
+    runs = [_describe(child(n, slot), "p") for n, slot in
+            (("a", (5, 10)), ("b", (6, 12)), ("c", (10, 15)), ("d", (12, 20)))]
+    assert max_overlap(runs) == 2  # the flow runs themselves all overlap (4)
+    assert runs[0]["slot_started_at"] == "2024-03-01T00:00:05Z"
+    assert runs[0]["started_at"] == "2024-03-01T00:00:00Z"
 
 
 def test_guardrails_fail_on_overlap_failed_child_and_empty_output() -> None:

@@ -1,0 +1,104 @@
+"""The backfill's global concurrency slot, held by each child refinement run around its work.
+
+A backfill submits its child flow runs ahead of the cap, so a child's process start-up (worker
+poll, a new interpreter importing Prefect) overlaps other runs' work; the cap applies inside the
+child, which holds one slot of `hotpass:backfill` (strict: a missing limit is an error, never an
+unlimited run) from just before ingest to just after write. The child records when it held the
+slot in its summary and in two labels on its own flow run, which is where the parent backfill
+reads them (flow results are not persisted, labels come with the flow run it already polls)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from hotpass.backfill.state import utc_now
+from hotpass.errors import UsageError
+
+# The issue asks for `hotpass/backfill`, but Prefect 3.8 refuses '/' in limit names
+# (pattern ^[^/%&><]+$); the ':' form mirrors Prefect's own `deployment:<id>` limits.
+GLOBAL_LIMIT = "hotpass:backfill"
+LEASE_SECONDS = 60  # the server's minimum: a slot held by a killed child expires soonest
+LABEL_STARTED = "hotpass.backfill.slot_started_at"
+LABEL_FINISHED = "hotpass.backfill.slot_finished_at"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class SlotHeld:
+    """When the work ran under the slot (UTC ISO times); unset when no slot was taken."""
+
+    started_at: str | None = None
+    finished_at: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        if self.started_at is None:
+            return {}
+        return {"slot": {"limit": GLOBAL_LIMIT, "started_at": self.started_at,
+                         "finished_at": self.finished_at}}
+
+
+@contextmanager
+def backfill_slot(enabled: bool) -> Iterator[SlotHeld]:
+    """Hold one `hotpass:backfill` slot around the body when `enabled` (a backfill child run);
+    a no-op otherwise. The recorded times lie inside the time the slot was held."""
+    held = SlotHeld()
+    if not enabled:
+        yield held
+        return
+    from prefect.concurrency.sync import concurrency
+
+    try:
+        with _missing_limit_explained(), concurrency(
+                GLOBAL_LIMIT, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+            held.started_at = utc_now()
+            try:
+                yield held
+            finally:
+                held.finished_at = utc_now()
+    finally:
+        if held.started_at is not None:
+            _label_flow_run(held)
+
+
+@contextmanager
+def _missing_limit_explained() -> Iterator[None]:
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+
+    try:
+        yield
+    except ConcurrencySlotAcquisitionError as exc:
+        raise UsageError(
+            f"a backfill run needs the global concurrency limit {GLOBAL_LIMIT!r}: {exc}",
+            hint="start backfills with `hotpass backfill --via-prefect` or the backfill "
+            "deployment (they set the limit), or create it with "
+            f"`prefect global-concurrency-limit create {GLOBAL_LIMIT} --limit 2`") from None
+
+
+def _label_flow_run(held: SlotHeld) -> None:
+    """Put the slot times on this flow run (after the slot is given back: not on its clock)."""
+    from prefect.client.orchestration import get_client
+    from prefect.runtime import flow_run
+
+    if not flow_run.id:
+        return
+    from uuid import UUID
+
+    try:
+        with get_client(sync_client=True) as client:
+            client.update_flow_run_labels(UUID(str(flow_run.id)), {
+                LABEL_STARTED: str(held.started_at), LABEL_FINISHED: str(held.finished_at)})
+    except Exception as exc:  # the run's work is done; the parent falls back to run times
+        log.warning("could not label flow run %s with its slot times: %s", flow_run.id, exc)
+
+
+def slot_times(labels: Mapping[str, Any] | None) -> tuple[str, str] | None:
+    """The (started, finished) slot times a child run put on its labels, if it did."""
+    started, finished = (labels or {}).get(LABEL_STARTED), (labels or {}).get(LABEL_FINISHED)
+    if isinstance(started, str) and isinstance(finished, str):
+        return started, finished
+    return None
