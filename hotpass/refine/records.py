@@ -113,24 +113,27 @@ class RecordBuilder:
                    for row in zip(*(results[n] for n in org_names), strict=True)]
                   if org_names else [{} for _ in range(count)])
         names = results.get("organization_name")
-        keys = [self._key(name) if name else "" for name in names] if names else [""] * count
+        known, key_of = self._keys.get, self._key
+        keys = [(known(n) or key_of(n)) if n else "" for n in names] if names else [""] * count
         rejected = 0
         priority = self.priority(table.source, table.sheet)
+        source, sheet, hidden, only_name = (table.source, table.sheet, table.hidden_rows,
+                                            self.only_name_required)
         for i, r, key, fields, contact, extra, recency in zip(
                 range(count), indexes, keys, values, self._contacts(results, count),
                 self._extras(columns, cells, count), self._recencies(results, count),
                 strict=True):
-            missing = self._missing(key, fields, contact)
-            if missing:
-                issues.append(Issue(table.source, table.sheet, r + 1, ",".join(missing),
+            if (not key) if only_name else self._missing(key, fields, contact):
+                missing = self._missing(key, fields, contact)
+                issues.append(Issue(source, sheet, r + 1, ",".join(missing),
                                     _row_text(columns, rows[i]),
                                     "missing required field: " + ", ".join(missing),
                                     REJECTED_ROW))
                 rejected += 1
                 continue
-            records.append(Record(table.source, table.sheet, r + 1, r in table.hidden_rows,
-                                  key or f"~{table.source}|{table.sheet}|{r + 1}", fields,
-                                  contact, extra, priority, recency))
+            records.append(Record(source, sheet, r + 1, r in hidden,
+                                  key or f"~{source}|{sheet}|{r + 1}", fields, contact, extra,
+                                  priority, recency))
         return rejected
 
     def _missing(self, key: str, fields: dict[str, str], contact: Contact) -> list[str]:
