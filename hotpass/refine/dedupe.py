@@ -5,6 +5,7 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 from __future__ import annotations
 
 from collections import Counter
+from operator import attrgetter
 from typing import Any
 
 from hotpass.refine.model import Contact, Record
@@ -12,6 +13,7 @@ from hotpass.refine.profile import Profile
 
 CONTACT_COLUMNS = ("name", "role", "email", "phone")
 _NO_CONTACT = Contact()
+_POSITION = attrgetter("source", "sheet", "row")  # where a record was read, in reading order
 
 
 def output_columns(profile: Profile) -> list[str]:
@@ -86,44 +88,45 @@ def _single(key: str, record: Record, org_fields: list[str]) -> dict[str, Any]:
 
 def _merge(key: str, ranked: list[Record], org_fields: list[str]) -> dict[str, Any]:
     row: dict[str, Any] = {"organization_key": "" if key.startswith("~") else key}
-    best: dict[str, str] = {}
-    for record in reversed(ranked):  # later (better-ranked) records overwrite earlier ones
-        for name, value in record.values.items():
-            if value:
-                best[name] = value
-    for name in org_fields:
-        row[name] = best.get(name, "")
+    first, others = ranked[0].values, ranked[1:]
+    for name in org_fields:  # each value from the best-ranked record that has one
+        value = first.get(name)
+        if not value:
+            value = next((v for r in others if (v := r.values.get(name))), "")
+        row[name] = value
     row["organization_name"] = _best_written_name(ranked)
-    contacts = _merge_contacts(ranked)
-    primary = contacts[0] if contacts else _NO_CONTACT
-    secondary = contacts[1] if len(contacts) > 1 else _NO_CONTACT
-    shown_emails = {_first(primary.emails), _first(secondary.emails)}
-    shown_phones = {_first(primary.phones), _first(secondary.phones)}
+    row.update(_contact_columns(_merge_contacts(ranked)))
     row.update({
-        "primary_contact_name": primary.name, "primary_contact_role": primary.role,
-        "primary_contact_email": _first(primary.emails),
-        "primary_contact_phone": _first(primary.phones),
-        "secondary_contact_name": secondary.name, "secondary_contact_role": secondary.role,
-        "secondary_contact_email": _first(secondary.emails),
-        "secondary_contact_phone": _first(secondary.phones),
-        "additional_contacts": "; ".join([f"{c.name} ({c.role})" if c.role else c.name
-                                          for c in contacts[2:] if c.name]),
-        "additional_emails": _joined_except([c.emails for c in contacts], shown_emails),
-        "additional_phones": _joined_except([c.phones for c in contacts], shown_phones),
         "hidden_in_source": any([r.hidden for r in ranked]), "source_count": len(ranked),
         "source_files": "; ".join(sorted({r.source for r in ranked})),
-        "provenance": "; ".join([_where(r) for r in sorted(ranked, key=_position)]),
+        "provenance": "; ".join([_where(r) for r in sorted(ranked, key=_POSITION)]),
         "extra": " | ".join(dict.fromkeys([r.extra for r in ranked if r.extra]))})
     return row
 
 
-def _first(values: list[str]) -> str:
-    return values[0] if values else ""
+def _contact_columns(contacts: list[Contact]) -> dict[str, Any]:
+    """Primary and secondary contact columns, then everyone and everything else."""
+    primary = contacts[0] if contacts else _NO_CONTACT
+    secondary = contacts[1] if len(contacts) > 1 else _NO_CONTACT
+    emails = (primary.emails[0] if primary.emails else "",
+              secondary.emails[0] if secondary.emails else "")
+    phones = (primary.phones[0] if primary.phones else "",
+              secondary.phones[0] if secondary.phones else "")
+    return {
+        "primary_contact_name": primary.name, "primary_contact_role": primary.role,
+        "primary_contact_email": emails[0], "primary_contact_phone": phones[0],
+        "secondary_contact_name": secondary.name, "secondary_contact_role": secondary.role,
+        "secondary_contact_email": emails[1], "secondary_contact_phone": phones[1],
+        "additional_contacts": "; ".join([f"{c.name} ({c.role})" if c.role else c.name
+                                          for c in contacts[2:] if c.name]),
+        "additional_emails": _joined_except([c.emails for c in contacts], set(emails)),
+        "additional_phones": _joined_except([c.phones for c in contacts], set(phones))}
 
 
 def _joined_except(lists: list[list[str]], shown: set[str]) -> str:
     """Every value of `lists` not in `shown`, first occurrences in order, joined by '; '."""
-    return "; ".join(dict.fromkeys([v for values in lists for v in values if v not in shown]))
+    rest = [v for values in lists for v in values if v not in shown]
+    return "; ".join(dict.fromkeys(rest)) if rest else ""
 
 
 def _best_written_name(ranked: list[Record]) -> str:
@@ -132,8 +135,8 @@ def _best_written_name(ranked: list[Record]) -> str:
     top = ranked[0].priority
     names = [r.values.get("organization_name", "") for r in ranked if r.priority == top]
     names = [n for n in names if n]
-    if not names:
-        return ""
+    if len(names) < 2:
+        return names[0] if names else ""
     return max(names, key=lambda n: (not n.isupper() and not n.islower(), len(n)))
 
 
@@ -151,12 +154,14 @@ def _merge_contacts(ranked: list[Record]) -> list[Contact]:
             if identity is not None:
                 break
         if identity is None:
-            identity = contact.identity()
+            identity = "e:" + emails[0] if emails else contact.identity()
         target = merged.get(identity)
         if target is None:
-            target = merged[identity] = Contact(contact.name, contact.role,
-                                                list(dict.fromkeys(emails)),
-                                                list(dict.fromkeys(contact.phones)))
+            phones = contact.phones
+            target = merged[identity] = Contact(
+                contact.name, contact.role,
+                list(dict.fromkeys(emails)) if len(emails) > 1 else emails[:],
+                list(dict.fromkeys(phones)) if len(phones) > 1 else phones[:])
         else:
             target.name = target.name or contact.name
             target.role = target.role or contact.role
@@ -166,10 +171,6 @@ def _merge_contacts(ranked: list[Record]) -> list[Contact]:
         for email in target.emails:
             by_email.setdefault(email, identity)
     return list(merged.values())
-
-
-def _position(record: Record) -> tuple[str, str, int]:
-    return record.source, record.sheet, record.row
 
 
 def _where(record: Record) -> str:
