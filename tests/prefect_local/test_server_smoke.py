@@ -67,3 +67,23 @@ def test_stop_without_a_server_says_so(tmp_path, capsys):
 def test_run_rejects_params_that_are_not_a_json_object(capsys):
     assert main(["run", "x/y", "--params", "[1, 2]"]) == 2
     assert "--params must be a JSON object" in capsys.readouterr().err
+
+
+@pytest.mark.integration
+def test_cli_start_reuses_and_worker_start_stop(prefect_server, tmp_path, capsys):
+    assert main(["server", "start", "--home", str(prefect_server.home), "--json"]) == 0
+    started = json.loads(capsys.readouterr().out)
+    assert (started["reused"], started["pid"]) == (True, prefect_server.pid)
+
+    pool = f"cli-pool-{os.getpid()}"
+    home = tmp_path / "state"
+    code = main(["worker", "start", "--pool", pool, "--limit", "1", "--home", str(home),
+                 "--api-url", prefect_server.api_url, "--json"])
+    worker = json.loads(capsys.readouterr().out)
+    assert code == 0
+    status = server_status(prefect_server.api_url)
+    assert worker["name"] in status.workers_online
+    assert main(["worker", "stop", "--home", str(home), "--json"]) == 0
+    stopped = json.loads(capsys.readouterr().out)["stopped"]
+    assert [w["pid"] for w in stopped] == [worker["pid"]]
+    assert not list(home.glob("worker-*.json"))
