@@ -212,3 +212,20 @@ def test_every_kind_of_change_converges_in_one_apply(prefect_server):
     assert final.paused is True
     assert len(final.schedules) == 1
     assert final.global_concurrency_limit.limit == 1
+
+
+def test_without_any_server_configured_deploy_says_how_to_start_one(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    write_manifests(tmp_path / "set", "none")
+    done = subprocess.run(
+        [str(Path(sys.executable).parent / "hotpass"), "deploy", "--manifest-dir",
+         str(tmp_path / "set")], cwd=tmp_path, env=env, capture_output=True, text=True,
+        timeout=120, check=False)
+    assert done.returncode == 3, done.stderr
+    assert "no Prefect server is configured" in done.stderr
+    assert "hotpass server start" in done.stderr
