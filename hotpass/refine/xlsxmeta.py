@@ -13,6 +13,7 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 _SHEET = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\bname="([^"]*)"[^>]*?\br:id="([^"]*)"', re.S)
 _SHEET_ALT = re.compile(rb'<(?:\w+:)?sheet\b[^>]*?\br:id="([^"]*)"[^>]*?\bname="([^"]*)"', re.S)
@@ -25,6 +26,7 @@ _HIDDEN_ROW_ALT = re.compile(rb'<(?:\w+:)?row\b[^>]*?\bhidden="(?:1|true)"[^>]*?
 # several times faster than `bytes in bytes` on a sheet where '=' and '"' are everywhere.
 _HIDDEN_MARK = re.compile(rb"hidden=")
 _FORMULA_MARKS = (re.compile(rb"<f"), re.compile(rb":f"))
+_CHUNK_BYTES = 4 << 20
 _FORMULA_CELL = re.compile(rb'<(?:\w+:)?c\b[^>]*?\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b', re.S)
 
 
@@ -71,20 +73,41 @@ def read_sheet_meta(path: Path) -> dict[str, SheetMeta]:
     """Hidden rows and formula cells per sheet name; {} when the file is not a readable xlsx."""
     try:
         with zipfile.ZipFile(path) as archive:
-            return {name: _scan(archive.read(member))
-                    for name, member in sheet_paths(archive).items()
-                    if member in archive.namelist()}
+            members = set(archive.namelist())
+            meta = {}
+            for name, member in sheet_paths(archive).items():
+                if member in members:
+                    with archive.open(member) as stream:
+                        meta[name] = _scan(stream)
+            return meta
     except (zipfile.BadZipFile, KeyError, OSError, UnicodeDecodeError):
         return {}
 
 
-def _scan(xml: bytes) -> SheetMeta:
+def _scan(stream: IO[bytes]) -> SheetMeta:
+    """Scan the sheet XML a few megabytes at a time (a 1M-row sheet is ~700 MB of XML). Each
+    piece ends just before a closing tag ("</"), which no match can contain, so no match is
+    cut in two."""
     hidden: set[int] = set()
-    if _HIDDEN_MARK.search(xml):
-        hidden.update(int(r) - 1 for r in _HIDDEN_ROW.findall(xml))
-        hidden.update(int(r) - 1 for r in _HIDDEN_ROW_ALT.findall(xml))
     formulas: dict[int, set[int]] = {}
-    if any(mark.search(xml) for mark in _FORMULA_MARKS):
-        for letters, row in _FORMULA_CELL.findall(xml):
-            formulas.setdefault(int(row) - 1, set()).add(column_index(letters))
+    carry = b""
+    while chunk := stream.read(_CHUNK_BYTES):
+        data = carry + chunk if carry else chunk
+        end = data.rfind(b"</")
+        if end <= 0:
+            carry = data
+            continue
+        _scan_piece(data, end, hidden, formulas)
+        carry = data[end:]
+    _scan_piece(carry, len(carry), hidden, formulas)
     return SheetMeta(frozenset(hidden), {r: frozenset(c) for r, c in formulas.items()})
+
+
+def _scan_piece(xml: bytes, end: int, hidden: set[int], formulas: dict[int, set[int]]) -> None:
+    """Add the hidden rows and formula cells of `xml[:end]` (searched in place, not copied)."""
+    if _HIDDEN_MARK.search(xml, 0, end):
+        hidden.update(int(r) - 1 for r in _HIDDEN_ROW.findall(xml, 0, end))
+        hidden.update(int(r) - 1 for r in _HIDDEN_ROW_ALT.findall(xml, 0, end))
+    if any(mark.search(xml, 0, end) for mark in _FORMULA_MARKS):
+        for letters, row in _FORMULA_CELL.findall(xml, 0, end):
+            formulas.setdefault(int(row) - 1, set()).add(column_index(letters))
