@@ -30,14 +30,17 @@ def output_columns(profile: Profile) -> list[str]:
 def canonical_spellings(records: list[Record], profile: Profile) -> None:
     """Category values that differ only by case take their most frequent spelling."""
     for name in profile.fields_of_type("category"):
-        counts: Counter[str] = Counter(r.values[name] for r in records if r.values.get(name))
+        counts: Counter[str] = Counter([v for r in records if (v := r.values.get(name))])
         best: dict[str, str] = {}
         for spelling, _count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
             best.setdefault(spelling.casefold(), spelling)
+        changes = {s: best[s.casefold()] for s in counts if best[s.casefold()] != s}
+        if not changes:
+            continue
         for record in records:
             value = record.values.get(name)
-            if value:
-                record.values[name] = best[value.casefold()]
+            if value in changes:
+                record.values[name] = changes[value]
 
 
 def _rank(record: Record) -> tuple[Any, ...]:
