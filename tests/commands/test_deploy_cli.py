@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from hotpass.cli import COMMAND_MODULES
 from hotpass.paths import MANIFEST_DIR, PROJECT_ROOT
 
 HOTPASS = str(Path(sys.executable).parent / "hotpass")
@@ -75,12 +76,16 @@ def test_bad_manifest_exits_2_with_file_and_line_and_no_traceback(tmp_path: Path
 
 
 def test_help_does_not_import_prefect(tmp_path: Path) -> None:
+    commands = [[], *([name] for name in COMMAND_MODULES), ["worker"], ["server", "start"]]
     probe = ("import sys\nfrom hotpass.cli import main\n"
-             "for argv in (['--help'], ['deploy', '--help']):\n"
+             f"for argv in {[[*c, '--help'] for c in commands]!r}:\n"
              "    try:\n        main(argv)\n    except SystemExit:\n        pass\n"
-             "heavy = [m for m in ('prefect', 'ruamel', 'jsonschema', 'pandas')\n"
+             "    else:\n        print('NO EXIT', argv)\n"
+             "heavy = [m for m in ('prefect', 'ruamel', 'jsonschema', 'pandas', 'rich', 'invoke')\n"
              "         if m in sys.modules]\n"
              "print('HEAVY', heavy)\n")
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                             cwd=tmp_path, check=True)
+    assert "usage: hotpass backfill" in result.stdout  # every command's help really printed
+    assert "NO EXIT" not in result.stdout
     assert "HEAVY []" in result.stdout
