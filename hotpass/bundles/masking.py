@@ -50,18 +50,23 @@ def secrets_from_environ(environ: Mapping[str, str]) -> list[str]:
 
 
 def mask_url(url: str) -> str:
-    """The URL with any password replaced by `***` (user names are kept)."""
+    """The URL as it may be shown: a password becomes `***` (the user name is kept), a user part
+    without a password (often a token) becomes `***`, query values become `***` and the fragment
+    is dropped. Anything that does not parse as a URL goes through `mask_text`."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return mask_text(url)
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
-    netloc = f"{user}:{MASK}@{host}{port}"
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not (at or parts.query or parts.fragment):
+        return url  # as given: urlsplit drops newlines, which error messages must still show
+    netloc = parts.netloc
+    if at:
+        user, colon, _password = userinfo.partition(":")
+        netloc = f"{user}:{MASK}@{hostport}" if colon else f"{MASK}@{hostport}"
+    query = "&".join(f"{pair.partition('=')[0]}={MASK}" if "=" in pair else pair
+                     for pair in parts.query.split("&")) if parts.query else ""
+    return urlunsplit((parts.scheme, netloc, parts.path, query, ""))
 
 
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:

@@ -10,8 +10,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hotpass.bundles.masking import mask_url
 from hotpass.errors import HotpassError, PrefectUnavailable
-from hotpass.prefect_local.urls import mask_url
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient

@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotpass.bundles.masking import mask_url
 from hotpass.errors import PrefectUnavailable, UsageError
 from hotpass.prefect_local import process
-from hotpass.prefect_local.urls import mask_url
 
 SERVER_MARKER = ("server", "start")
 STATE_FILE = "server.json"

@@ -135,7 +135,7 @@ def test_server_down_exits_3_with_masked_url(tmp_path, capsys):
     code = main(["deploy", "--manifest-dir", str(tmp_path / "set"), "--api-url", url])
     err = capsys.readouterr().err
     assert code == 3
-    assert "cannot reach the Prefect API at http://***@127.0.0.1:" in err
+    assert "cannot reach the Prefect API at http://ops:***@127.0.0.1:" in err
     assert "s3cret" not in err
     assert "hotpass server start" in err
 

@@ -7,9 +7,9 @@ import uuid
 from dataclasses import replace
 from pathlib import Path
 
+from hotpass.bundles.masking import mask_url
 from hotpass.deploy.plan import changed_fields, desired_state, server_state
 from hotpass.manifests.spec import DeploymentSpec, ScheduleSpec
-from hotpass.prefect_local.urls import mask_url
 
 SPEC = DeploymentSpec(
     id="refinement", name="hotpass-refinement",
@@ -58,6 +58,7 @@ def test_a_stale_second_schedule_counts_as_a_schedule_change():
 
 
 def test_urls_are_shown_without_credentials():
-    assert mask_url("https://user:pw@prefect.example/api?token=x") == (
-        "https://***@prefect.example/api")
+    assert mask_url("https://user:pw@prefect.example/api?token=x#f") == (
+        "https://user:***@prefect.example/api?token=***")
+    assert mask_url("https://ghp_0123456789@github.example/x") == "https://***@github.example/x"
     assert mask_url("http://127.0.0.1:4200/api") == "http://127.0.0.1:4200/api"
