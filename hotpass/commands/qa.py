@@ -62,15 +62,20 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _run_ta(args: argparse.Namespace) -> int:
-    from hotpass.prefect_local.acceptance import (
-        run_technical_acceptance,
-    )
+    from hotpass.prefect_local.acceptance import run_technical_acceptance
 
     result = run_technical_acceptance(manifest_dir=args.manifest_dir)
-    text = result.render_text() if hasattr(result, "render_text") else ""
-    emit(args.json, result.to_json(), text)
+    emit(args.json, result.to_json(), render_ta(result))
     code: int = result.exit_code
     return code
+
+
+def render_ta(result: Any) -> str:
+    """The acceptance checks as a table, then the verdict and where the evidence is."""
+    rows = [(c.id, c.status, c.message.splitlines()[0]) for c in result.checks]
+    verdict = "passed" if result.exit_code == 0 else "FAILED"
+    return (f"{table(('check', 'status', 'message'), rows)}\n\ntechnical acceptance "
+            f"{verdict} in {result.seconds:.0f}s (evidence in {result.work_dir})")
 
 
 def render(report: Any) -> str:

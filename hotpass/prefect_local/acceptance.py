@@ -40,14 +40,6 @@ class AcceptanceResult:
                 "work_dir": str(self.work_dir), "seconds": round(self.seconds, 1),
                 "checks": [c.to_json() for c in self.checks]}
 
-    def render_text(self) -> str:
-        from hotpass.commands._render import table
-
-        rows = [(c.id, c.status, c.message.splitlines()[0]) for c in self.checks]
-        verdict = "passed" if self.exit_code == 0 else "FAILED"
-        return (f"{table(('check', 'status', 'message'), rows)}\n\ntechnical acceptance "
-                f"{verdict} in {self.seconds:.0f}s (evidence in {self.work_dir})")
-
 
 def run_technical_acceptance(repo_root: Path | None = None, manifest_dir: Path = Path("prefect"),
                              data_dir: Path | None = None, work_dir: Path = Path("dist/qa-ta"),

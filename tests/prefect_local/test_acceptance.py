@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from hotpass.commands.qa import render_ta
 from hotpass.paths import MANIFEST_DIR, PROJECT_ROOT
 from hotpass.prefect_local.acceptance import run_technical_acceptance
 from hotpass.prefect_local.server import running_server
@@ -20,5 +21,5 @@ def test_technical_acceptance_passes_and_stops_what_it_started(tmp_path):
          "ta.logs"), "pass"), result.to_json()
     assert result.exit_code == 0
     assert (tmp_path / "ta" / "refined.xlsx").stat().st_size > 0
-    assert "technical acceptance passed" in result.render_text()
+    assert "technical acceptance passed" in render_ta(result)
     assert running_server(tmp_path / "ta" / "home") is None
