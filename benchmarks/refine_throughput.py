@@ -11,8 +11,9 @@ measures in the same run:
 - the I/O floor: the fastest read of the same workbook (fastexcel or python-calamine) plus the
   fastest write of the same number of rows (rustpy-xlsxwriter), doing nothing else;
 - a pandas + openpyxl baseline: read, the same normalisation, deduplicate, write;
-and prints the ratios `refine / io_floor` and `pandas_openpyxl / refine`. Refine and the floor
-are the best of `--repeat` runs (the baseline runs once: it is slow).
+and prints the ratios `refine / io_floor` and `pandas_openpyxl / refine`, plus refine and the
+floor in CPU seconds (user + system; steadier than wall time when the machine is shared). Refine
+and the floor are the best of `--repeat` runs (the baseline runs once: it is slow).
 Needs the `bench` extra (pandas, pyarrow, openpyxl). Not a test: nothing here runs under pytest.
 """
 
@@ -70,27 +71,32 @@ def generate_rows(count: int, seed: int = SEED) -> list[dict[str, Any]]:
     return rows
 
 
-def write_workbook(path: Path, rows: list[dict[str, Any]]) -> float:
+def write_workbook(path: Path, rows: list[dict[str, Any]]) -> tuple[float, float]:
+    """Wall and CPU seconds of writing `rows` with rustpy-xlsxwriter."""
     import rustpy_xlsxwriter
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     rustpy_xlsxwriter.write_worksheets([("Operators", rows)], str(path))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - cpu
 
 
-def read_floor(path: Path) -> tuple[float, str]:
+def read_floor(path: Path) -> tuple[float, str, float]:
+    """Wall seconds, engine and CPU seconds of the fastest plain read of `path`."""
     import fastexcel
     import python_calamine
 
+    readers = {
+        "fastexcel": lambda: fastexcel.read_excel(str(path)).load_sheet(0).to_arrow(),
+        "python-calamine": lambda: python_calamine.CalamineWorkbook.from_path(str(path))
+        .get_sheet_by_index(0).to_python(),
+    }
     timings = {}
-    start = time.perf_counter()
-    fastexcel.read_excel(str(path)).load_sheet(0).to_arrow()
-    timings["fastexcel"] = time.perf_counter() - start
-    start = time.perf_counter()
-    python_calamine.CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0).to_python()
-    timings["python-calamine"] = time.perf_counter() - start
-    engine = min(timings, key=lambda k: timings[k])
-    return timings[engine], engine
+    for engine, read in readers.items():
+        start, cpu = time.perf_counter(), time.process_time()
+        read()
+        timings[engine] = (time.perf_counter() - start, time.process_time() - cpu)
+    engine = min(timings, key=lambda k: timings[k][0])
+    return timings[engine][0], engine, timings[engine][1]
 
 
 # Runs the command and prints its peak RSS. Linux carries a process's peak RSS across fork and
@@ -100,13 +106,14 @@ LAUNCHER = """
 import os, subprocess, sys
 child = subprocess.Popen(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 _, status, usage = os.wait4(child.pid, 0)
-print(usage.ru_maxrss)
+print(usage.ru_maxrss, usage.ru_utime + usage.ru_stime)
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
 
-def run_refine(input_dir: Path, output: Path) -> tuple[float, int]:
-    """Wall seconds and peak RSS (bytes) of `hotpass refine` in a fresh process."""
+def run_refine(input_dir: Path, output: Path) -> tuple[float, int, float]:
+    """Wall seconds, peak RSS (bytes) and CPU seconds of `hotpass refine` in a fresh
+    process."""
     command = [sys.executable, "-m", "hotpass.cli", "refine", "--input-dir", str(input_dir),
                "--output-path", str(output), "--profile", "generic"]
     # Like an installed tool: byte-compiled modules (cached in a temp dir, not in the venv),
@@ -119,7 +126,8 @@ def run_refine(input_dir: Path, output: Path) -> tuple[float, int]:
     elapsed = time.perf_counter() - start
     if done.returncode not in (0, 1):
         raise SystemExit(f"hotpass refine failed ({done.returncode})")
-    return elapsed, int(done.stdout.strip()) * 1024
+    rss_kb, cpu_s = done.stdout.split()
+    return elapsed, int(rss_kb) * 1024, float(cpu_s)
 
 
 def pandas_openpyxl(path: Path, output: Path) -> float:
@@ -151,14 +159,17 @@ def measure(size: int, folder: Path, baseline: bool, repeat: int) -> dict[str, A
     rows = generate_rows(size)
     workbook = inputs / "operators.xlsx"
     write_workbook(workbook, rows)
-    read_s, engine = min(read_floor(workbook) for _ in range(repeat))
-    write_s = min(write_workbook(folder / f"floor-{size}-{n}.xlsx", rows) for n in range(repeat))
+    read_s, engine, read_cpu = min(read_floor(workbook) for _ in range(repeat))
+    write_s, write_cpu = min(write_workbook(folder / f"floor-{size}-{n}.xlsx", rows)
+                             for n in range(repeat))
     del rows
     runs = [run_refine(inputs, folder / f"refined-{size}.xlsx") for _ in range(repeat)]
     refine_s, rss = min(r[0] for r in runs), max(r[1] for r in runs)
     result = {"rows": size, "refine_s": refine_s, "peak_rss_mb": rss / 2**20,
               "read_s": read_s, "read_engine": engine, "write_s": write_s,
-              "io_floor_s": read_s + write_s}
+              "io_floor_s": read_s + write_s,
+              # CPU seconds are steadier than wall time on a shared machine
+              "refine_cpu_s": min(r[2] for r in runs), "io_floor_cpu_s": read_cpu + write_cpu}
     if baseline:
         result["pandas_openpyxl_s"] = pandas_openpyxl(workbook, folder / f"pandas-{size}.xlsx")
     return result
@@ -169,7 +180,9 @@ def report(result: dict[str, Any]) -> str:
             f"{result['peak_rss_mb']:7.0f} MB | io floor {result['io_floor_s']:6.2f} s "
             f"(read {result['read_s']:.2f} s {result['read_engine']}, write "
             f"{result['write_s']:.2f} s rustpy-xlsxwriter) | refine/io_floor "
-            f"{result['refine_s'] / result['io_floor_s']:.2f}")
+            f"{result['refine_s'] / result['io_floor_s']:.2f} | cpu: refine "
+            f"{result['refine_cpu_s']:.2f} s, io floor {result['io_floor_cpu_s']:.2f} s, ratio "
+            f"{result['refine_cpu_s'] / result['io_floor_cpu_s']:.2f}")
     if "pandas_openpyxl_s" in result:
         line += (f" | pandas+openpyxl {result['pandas_openpyxl_s']:.2f} s, "
                  f"pandas_openpyxl/refine {result['pandas_openpyxl_s'] / result['refine_s']:.1f}")
