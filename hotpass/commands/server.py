@@ -61,8 +61,8 @@ def _register_server(subparsers: Any, common: argparse.ArgumentParser) -> None:
     status = actions.add_parser("status", parents=[common, _home_parent()],
                                 help="health, work pools and online workers")
     status.add_argument("--api-url", metavar="URL",
-                        help="inspect this server instead (default: PREFECT_API_URL, then the "
-                             "one under --home)")
+                        help="inspect this server instead (default: the one under --home, "
+                             "then PREFECT_API_URL)")
     status.set_defaults(handler=_status)
 
 
@@ -91,35 +91,35 @@ def _start(args: argparse.Namespace) -> int:
 
     handle = start_server(args.home, port=args.port, database_url=args.database_url,
                           timeout=args.timeout, host=args.host)
+    emit(args.json, handle.to_json(), render_started(handle))
+    return 0
+
+
+def render_started(handle: Any) -> str:
     verb = "already running" if handle.reused else "started"
-    text = (f"Prefect server {verb} at {handle.api_url} (pid {handle.pid}, database "
+    return (f"Prefect server {verb} at {handle.api_url} (pid {handle.pid}, database "
             f"{handle.database})\n  log: {handle.log_path}\n"
             f"  use it from other shells: export PREFECT_API_URL={handle.api_url}")
-    emit(args.json, handle.to_json(), text)
-    return 0
 
 
 def _stop(args: argparse.Namespace) -> int:
-    from hotpass.prefect_local.server import stop_server
-    from hotpass.prefect_local.worker import recorded_workers, stop_worker
+    from hotpass.prefect_local.server import stop_local
 
-    workers = [(w, stop_worker(w)) for w in recorded_workers(args.home)]
-    result = stop_server(args.home)
-    lines = [f"stopped worker {w.name} (pid {w.pid})" for w, done in workers if done]
-    lines.append(result.message)
-    emit(args.json, {**result.to_json(), "workers_stopped": [w.pid for w, d in workers if d]},
-         "\n".join(lines))
+    result, workers = stop_local(args.home)
+    emit(args.json, {**result.to_json(), "workers_stopped": [w.pid for w in workers]},
+         render_stopped(result, workers))
     return 0
 
 
-def _status(args: argparse.Namespace) -> int:
-    from hotpass.prefect_local.client import resolve_api_url
-    from hotpass.prefect_local.server import running_server, server_status
+def render_stopped(result: Any, workers: list[Any]) -> str:
+    return "\n".join([*(f"stopped worker {w.name} (pid {w.pid})" for w in workers),
+                      result.message])
 
-    local = running_server(args.home)
-    url = args.api_url or (local.api_url if local else None)
-    url = resolve_api_url(url, home=args.home)
-    status = server_status(url, pid=local.pid if local and local.api_url == url else None)
+
+def _status(args: argparse.Namespace) -> int:
+    from hotpass.prefect_local.server import local_status
+
+    status = local_status(args.home, args.api_url)
     emit(args.json, status.to_json(), render_status(status))
     return status.exit_code
 
@@ -149,10 +149,13 @@ def _worker_start(args: argparse.Namespace) -> int:
     url = resolve_api_url(args.api_url, home=args.home)
     handle = start_worker(url, args.pool, limit=args.limit, home=args.home, cwd=Path.cwd(),
                           timeout=args.timeout)
-    emit(args.json, handle.to_json(),
-         f"worker {handle.name} online on pool {handle.pool} (pid {handle.pid}, limit "
-         f"{handle.limit or 'none'})\n  log: {handle.log_path}")
+    emit(args.json, handle.to_json(), render_worker(handle))
     return 0
+
+
+def render_worker(handle: Any) -> str:
+    return (f"worker {handle.name} online on pool {handle.pool} (pid {handle.pid}, limit "
+            f"{handle.limit or 'none'})\n  log: {handle.log_path}")
 
 
 def _worker_stop(args: argparse.Namespace) -> int:

@@ -12,11 +12,14 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hotpass.bundles.masking import mask_url
 from hotpass.errors import PrefectUnavailable, UsageError
 from hotpass.prefect_local import process
+
+if TYPE_CHECKING:
+    from hotpass.prefect_local.worker import WorkerHandle
 
 SERVER_MARKER = ("server", "start")
 STATE_FILE = "server.json"
@@ -163,6 +166,25 @@ def stop_server(handle_or_home: ServerHandle | Path) -> StopResult:
     (home / STATE_FILE).unlink(missing_ok=True)
     message = f"stopped server pid {pid}" if stopped else f"server pid {pid} was not running"
     return StopResult(home, pid, stopped, message)
+
+
+def stop_local(home: Path) -> tuple[StopResult, list[WorkerHandle]]:
+    """`hotpass server stop`: the workers recorded under `home`, then its server (only processes
+    hotpass started). Returns the server's result and the workers that were stopped."""
+    from hotpass.prefect_local.worker import recorded_workers, stop_worker
+
+    workers = [w for w in recorded_workers(home) if stop_worker(w)]
+    return stop_server(home), workers
+
+
+def local_status(home: Path, api_url: str | None = None) -> ServerStatus:
+    """`hotpass server status`: `api_url`, else the server running under `home`, else
+    PREFECT_API_URL (environment, then Prefect profile); the PID is known for the local one."""
+    from hotpass.prefect_local.client import resolve_api_url
+
+    local = running_server(home)
+    url = resolve_api_url(api_url or (local.api_url if local else None), home=home)
+    return server_status(url, pid=local.pid if local and local.api_url == url else None)
 
 
 @dataclass(frozen=True)

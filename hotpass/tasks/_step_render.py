@@ -9,7 +9,7 @@ from hotpass.bundles.steps import json_renderer
 
 
 def render_step(step: str, result: Any) -> str:
-    from hotpass.commands import deploy, qa, refine, run
+    from hotpass.commands import deploy, qa, refine, run, server
 
     kind = step.split("-")[0]
     if hasattr(result, "render_text"):
@@ -23,11 +23,9 @@ def render_step(step: str, result: Any) -> str:
     if kind == "run":
         return run.render(result)
     if kind == "server" and hasattr(result, "api_url"):
-        verb = "already running" if result.reused else "started"
-        return (f"Prefect server {verb} at {result.api_url} (pid {result.pid}, "
-                f"log {result.log_path})")
+        return server.render_started(result)
     if kind == "worker" and hasattr(result, "pool"):
-        return f"worker {result.name} online on pool {result.pool} (pid {result.pid})"
+        return server.render_worker(result)
     return json_renderer(step, result)
 
 

@@ -34,13 +34,12 @@ def up(c: Context, home: str | None = None, port: int | None = None,
        database_url: str | None = None, json: bool = False) -> None:
     """Start (or reuse) a local Prefect server and wait until it is healthy."""
     from hotpass.commands._render import emit
+    from hotpass.commands.server import render_started
     from hotpass.prefect_local.server import start_server
 
     handle = start_server(_home(c, home), port=port, database_url=database_url,
                           timeout=float(c.config.server.timeout))
-    verb = "already running" if handle.reused else "started"
-    emit(json, handle.to_json(), f"Prefect server {verb} at {handle.api_url} "
-         f"(pid {handle.pid})\n  export PREFECT_API_URL={handle.api_url}")
+    emit(json, handle.to_json(), render_started(handle))
 
 
 @task(help=_help("home", "json"))
@@ -48,13 +47,12 @@ def up(c: Context, home: str | None = None, port: int | None = None,
 def down(c: Context, home: str | None = None, json: bool = False) -> None:
     """Stop the server and the workers recorded under --home (only processes hotpass started)."""
     from hotpass.commands._render import emit
-    from hotpass.prefect_local.server import stop_server
-    from hotpass.prefect_local.worker import recorded_workers, stop_worker
+    from hotpass.commands.server import render_stopped
+    from hotpass.prefect_local.server import stop_local
 
-    state_dir = _home(c, home)
-    stopped = [w.pid for w in recorded_workers(state_dir) if stop_worker(w)]
-    result = stop_server(state_dir)
-    emit(json, {**result.to_json(), "workers_stopped": stopped}, result.message)
+    result, workers = stop_local(_home(c, home))
+    emit(json, {**result.to_json(), "workers_stopped": [w.pid for w in workers]},
+         render_stopped(result, workers))
 
 
 @task(help=_help("home", "api_url", "json"))
@@ -64,13 +62,9 @@ def status(c: Context, home: str | None = None, api_url: str | None = None,
     """Health, work pools and online workers; exits 3 when the server is not reachable."""
     from hotpass.commands._render import emit
     from hotpass.commands.server import render_status
-    from hotpass.prefect_local.client import resolve_api_url
-    from hotpass.prefect_local.server import running_server, server_status
+    from hotpass.prefect_local.server import local_status
 
-    state_dir = _home(c, home)
-    local = running_server(state_dir)
-    url = resolve_api_url(api_url or (local.api_url if local else None), home=state_dir)
-    result = server_status(url, pid=local.pid if local and local.api_url == url else None)
+    result = local_status(_home(c, home), api_url)
     emit(json, result.to_json(), render_status(result))
     if result.exit_code:
         raise Exit(code=result.exit_code)

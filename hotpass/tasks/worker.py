@@ -25,6 +25,7 @@ def up(c: Context, pool: str | None = None, limit: int | None = None, home: str 
        api_url: str | None = None, json: bool = False) -> None:
     """Start a process worker in the background and wait until it is online."""
     from hotpass.commands._render import emit
+    from hotpass.commands.server import render_worker
     from hotpass.prefect_local.client import resolve_api_url
     from hotpass.prefect_local.worker import start_worker
 
@@ -33,8 +34,7 @@ def up(c: Context, pool: str | None = None, limit: int | None = None, home: str 
                           pool or c.config.worker.pool,
                           limit=limit if limit is not None else c.config.worker.limit,
                           home=state_dir, cwd=Path.cwd(), timeout=float(c.config.worker.timeout))
-    emit(json, handle.to_json(), f"worker {handle.name} online on pool {handle.pool} "
-         f"(pid {handle.pid})\n  log: {handle.log_path}")
+    emit(json, handle.to_json(), render_worker(handle))
 
 
 collection = Collection("worker", up)
