@@ -1,12 +1,14 @@
 """File helpers shared by every area: atomic writes (temp file in the same directory, then
-os.replace, so a reader never sees half a file) and SHA-256 of a file."""
+os.replace, so a reader never sees half a file), one JSON file format, and SHA-256 of a file."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 _CHUNK = 1 << 20
 
@@ -38,6 +40,17 @@ def atomic_write_text(path: Path | str, text: str, encoding: str = "utf-8", *,
                       mode: int = DEFAULT_MODE) -> Path:
     """Write `text` to `path` atomically (see `atomic_write_bytes`)."""
     return atomic_write_bytes(path, text.encode(encoding), mode=mode)
+
+
+def json_text(document: Any) -> str:
+    """The one JSON file format: sorted keys, two-space indent, UTF-8 as is, a final newline, so
+    rewriting the same document gives the same bytes."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def atomic_write_json(path: Path | str, document: Any, *, mode: int = DEFAULT_MODE) -> Path:
+    """Write `document` as `json_text` atomically (see `atomic_write_bytes`)."""
+    return atomic_write_text(path, json_text(document), mode=mode)
 
 
 def temp_path_beside(path: Path | str) -> Path:

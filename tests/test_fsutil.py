@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hotpass.fsutil import atomic_write_bytes, atomic_write_text
+from hotpass.fsutil import atomic_write_bytes, atomic_write_json, atomic_write_text
 
 
 def test_outputs_are_readable_by_others(tmp_path: Path) -> None:
@@ -28,3 +28,10 @@ def test_a_failed_write_leaves_the_old_file_and_no_temp(tmp_path: Path) -> None:
         atomic_write_bytes(target, "not bytes")  # type: ignore[arg-type]
     assert target.read_text() == "old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["refined.csv"]
+
+
+def test_json_files_are_canonical(tmp_path: Path) -> None:
+    document = {"b": ["é", 1], "a": None}
+    first = atomic_write_json(tmp_path / "doc.json", document).read_bytes()
+    again = atomic_write_json(tmp_path / "doc.json", dict(reversed(document.items()))).read_bytes()
+    assert first == again == '{\n  "a": null,\n  "b": [\n    "é",\n    1\n  ]\n}\n'.encode()

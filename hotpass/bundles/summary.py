@@ -15,7 +15,7 @@ from typing import Any
 from hotpass.bundles.masking import mask_text
 from hotpass.bundles.transcript import StepRecord
 from hotpass.errors import HotpassError
-from hotpass.fsutil import atomic_write_text, sha256_file
+from hotpass.fsutil import atomic_write_json, sha256_file
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "summary.schema.json"
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".zip")
@@ -91,11 +91,7 @@ def validate_summary(document: dict[str, Any]) -> None:
 def write_summary(path: Path, document: dict[str, Any]) -> Path:
     """Validate and write the summary (sorted keys, two-space indent, trailing newline)."""
     validate_summary(document)
-    return atomic_write_text(path, dump_json(document))
-
-
-def dump_json(document: object) -> str:
-    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    return atomic_write_json(path, document)
 
 
 def _shown(path: Path, root: Path | None) -> str:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hotpass.errors import EXIT_OK
-from hotpass.fsutil import atomic_write_text
+from hotpass.fsutil import atomic_write_json
 from hotpass.manifests import DeploymentSpec, load_manifest_set
 from hotpass.manifests.overrides import apply_overrides
 
@@ -87,14 +86,9 @@ def build_offline(request: DeployRequest, specs: list[DeploymentSpec]) -> Deploy
     rows = []
     for spec, payload in payloads:
         target = request.output_dir / f"{spec.id}.json"
-        atomic_write_text(target, payload_json(payload))
+        atomic_write_json(target, payload)  # sorted keys: re-exports are byte-identical
         rows.append(DeployRow(spec.id, deployment_label(payload), "exported", output=target))
     return DeployResult("export", request.manifest_dir, tuple(rows))
-
-
-def payload_json(payload: dict[str, Any]) -> str:
-    """Stable text: sorted keys and a final newline, so re-exports are byte-identical."""
-    return json.dumps(payload, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
 def deployment_label(payload: dict[str, Any]) -> str:

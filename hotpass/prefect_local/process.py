@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from hotpass.fsutil import atomic_write_text
+from hotpass.fsutil import atomic_write_json
 
 # The server's own default analytics/UI are off; workers poll every 2 s (10 s is the default and
 # 1 s caused SQLite "database is locked" storms, prefect-notes: Server).
@@ -69,7 +69,7 @@ def spawn(argv: Sequence[str], *, env: Mapping[str, str], log_path: Path,
 
 
 def write_state(path: Path, state: Mapping[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(dict(state), indent=2, sort_keys=True) + "\n")
+    atomic_write_json(path, dict(state))
 
 
 def read_state(path: Path) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
-from hotpass.fsutil import atomic_write_text
+from hotpass.fsutil import atomic_write_json
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 STATUSES = (PASS, WARN, FAIL)
@@ -109,5 +109,4 @@ def validate_report(document: dict[str, Any]) -> None:
 def write_report(path: Path, report: QaReport) -> Path:
     document = report_document(report)
     validate_report(document)
-    text = json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    return atomic_write_text(path, text)
+    return atomic_write_json(path, document)
