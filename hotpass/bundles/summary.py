@@ -4,7 +4,6 @@ written with sorted keys, secrets masked."""
 
 from __future__ import annotations
 
-import json
 import platform
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -16,8 +15,8 @@ from hotpass.bundles.masking import mask_text
 from hotpass.bundles.transcript import StepRecord
 from hotpass.errors import HotpassError
 from hotpass.fsutil import atomic_write_json, sha256_file
+from hotpass.schemas import document_problems
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "summary.schema.json"
 INPUT_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".zip")
 
 
@@ -77,12 +76,7 @@ class SummaryBuilder:
 
 def validate_summary(document: dict[str, Any]) -> None:
     """Raise HotpassError listing every schema violation of a summary document."""
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    validator = jsonschema.Draft202012Validator(schema)
-    problems = [f"{'/'.join(map(str, e.absolute_path)) or '<root>'}: {e.message}"
-                for e in sorted(validator.iter_errors(document), key=lambda e: e.json_path)]
+    problems = document_problems("summary", document)
     if problems:
         raise HotpassError("summary.json does not match schemas/summary.schema.json:\n  "
                            + "\n  ".join(problems))

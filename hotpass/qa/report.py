@@ -3,17 +3,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
 from hotpass.fsutil import atomic_write_json
+from hotpass.schemas import document_problems
 
 PASS, WARN, FAIL = "pass", "warn", "fail"
 STATUSES = (PASS, WARN, FAIL)
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "qa-report.schema.json"
 
 
 @dataclass(frozen=True)
@@ -96,14 +95,10 @@ def report_document(report: QaReport) -> dict[str, Any]:
 
 
 def validate_report(document: dict[str, Any]) -> None:
-    import jsonschema
-
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(document),
-                    key=lambda e: e.json_path)
-    if errors:
+    problems = document_problems("qa-report", document)
+    if problems:
         raise HotpassError("qa report does not match schemas/qa-report.schema.json:\n  " +
-                           "\n  ".join(f"{e.json_path}: {e.message}" for e in errors))
+                           "\n  ".join(problems))
 
 
 def write_report(path: Path, report: QaReport) -> Path:
