@@ -169,17 +169,11 @@ def fill_from_steps(builder: SummaryBuilder, steps: list[StepRecord],
                                                     "duplicates_merged", "issues_count")})
     report = results.get("qa")
     if report is not None:
-        builder.qa = qa_outcome(report)
+        builder.qa = report.outcome()
     exported = results.get("deploy-export")
     if exported is not None:
         builder.counts["deployments_exported"] = len(exported.rows)
     builder.concurrency.update(manifest_limits(manifest_dir))
-
-
-def qa_outcome(report: Any) -> dict[str, Any]:
-    return {"status": report.status, "checks": report.counts,
-            "report": report.output.as_posix() if report.output else None,
-            "outcomes": [{"id": c.id, "status": c.status} for c in report.checks]}
 
 
 def manifest_limits(manifest_dir: Path) -> dict[str, int | None]:

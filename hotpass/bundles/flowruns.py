@@ -169,8 +169,6 @@ def fill_rehearsal(builder: Any, parameters: dict[str, Any], evidence: dict[str,
                    api_url: str | None, local: bool) -> None:
     """Put the rehearsal's evidence into the summary builder: flow runs, datasets, the
     concurrency limit and highest overlap, QA outcome and the guardrail verdicts."""
-    from hotpass.offline import qa_outcome
-
     runs: list[dict[str, Any]] = evidence.get("runs", [])
     restore_root = Path(str(parameters.get("restore_root") or "dist/backfill"))
     state = find_backfill_state(restore_root, {r["id"] for r in runs[1:]})
@@ -188,7 +186,7 @@ def fill_rehearsal(builder: Any, parameters: dict[str, Any], evidence: dict[str,
         {"id": "run.completed", "status": FAIL, "message": "the backfill never ran"}]
     builder.counts.update(_counts(rows, runs))
     if evidence.get("qa") is not None:
-        builder.qa = qa_outcome(evidence["qa"])
+        builder.qa = evidence["qa"].outcome()
     builder.inputs = _archive_inputs(state)
 
 

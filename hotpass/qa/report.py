@@ -78,6 +78,12 @@ class QaReport:
     def exit_code(self) -> int:
         return 1 if self.status == FAIL else 0
 
+    def outcome(self) -> dict[str, Any]:
+        """The QA part of a bundle's summary.json: status, counts, report path, check verdicts."""
+        return {"status": self.status, "checks": self.counts,
+                "report": self.output.as_posix() if self.output else None,
+                "outcomes": [{"id": c.id, "status": c.status} for c in self.checks]}
+
     def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "suites": list(self.suites), "counts": self.counts,
                 "checks": [c.to_json() for c in self.checks],
