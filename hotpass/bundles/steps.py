@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from hotpass.bundles.checksums import bundle_files
 from hotpass.bundles.transcript import StepOutput, StepRecord, Transcript
 from hotpass.errors import UsageError
 
@@ -57,7 +58,6 @@ def prepare_bundle_dir(bundle_dir: Path, known: tuple[str, ...] = ()) -> None:
 
 
 def bundle_outputs(bundle_dir: Path) -> list[str]:
-    """Files of the bundle (relative), without the summary and checksum files themselves."""
-    return sorted(p.relative_to(bundle_dir).as_posix() for p in bundle_dir.rglob("*")
-                  if p.is_file() and p.name not in ("summary.json", "SHA256SUMS")
-                  and not p.name.endswith(".tmp"))
+    """Files of the bundle (relative, as SHA256SUMS lists them), without summary.json."""
+    return [p.relative_to(bundle_dir).as_posix() for p in bundle_files(bundle_dir)
+            if p.name != "summary.json"]
