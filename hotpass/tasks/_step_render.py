@@ -35,3 +35,11 @@ def render_steps(steps: Any) -> str:
 
     rows = [(s.name, s.status, s.exit_code, f"{s.seconds:.1f}") for s in steps]
     return table(("step", "status", "exit", "seconds"), rows)
+
+
+def render_bundle(label: str, result: Any) -> list[str]:
+    """Where a bundle is and what it holds (`result` has `bundle_dir` and `summary`)."""
+    bundle = result.bundle_dir.as_posix()
+    return [f"{label} bundle: {bundle}/ ({result.summary['status']})",
+            *(f"  {bundle}/{name}" for name in result.summary["outputs"]),
+            f"  {bundle}/summary.json", f"  {bundle}/SHA256SUMS"]

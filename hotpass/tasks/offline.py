@@ -47,22 +47,22 @@ def run(  # noqa: PLR0913 - each parameter is a task flag
     """Env file, refine, qa all, deploy --no-upload --dry-run then --no-upload → dist/offline/."""
     from hotpass.commands._render import emit
     from hotpass.offline import run_offline
-    from hotpass.tasks._step_render import render_steps
 
     result = run_offline(_request(c, bundle_dir=bundle_dir, input_dir=input_dir,
                                   profile=profile, manifest_dir=manifest_dir, target=target,
                                   archive=archive))
-    bundle = result.bundle_dir.as_posix()
-    text = "\n".join([render_steps(result.steps), "",
-                      f"offline bundle: {bundle}/ ({result.summary['status']})",
-                      *(f"  {bundle}/{name}" for name in result.summary["outputs"]),
-                      f"  {bundle}/summary.json", f"  {bundle}/SHA256SUMS",
-                      f"replay by hand: sh {bundle}/cli.sh"])
-    emit(json, result.to_json(), text)
+    emit(json, result.to_json(), render_offline(result))
     if result.exit_code:
         failed = next(s for s in result.steps if not s.ok)
         raise Exit(f"offline run failed at step {failed.name}: {failed.message}",
                    code=result.exit_code)
+
+
+def render_offline(result: Any) -> str:
+    from hotpass.tasks._step_render import render_bundle, render_steps
+
+    return "\n".join([render_steps(result.steps), "", *render_bundle("offline", result),
+                      f"replay by hand: sh {result.bundle_dir.as_posix()}/cli.sh"])
 
 
 @task(help={k: HELP[k] for k in ("bundle_dir", "target", "json")})

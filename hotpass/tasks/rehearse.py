@@ -62,16 +62,13 @@ def staging(c: Context, since: str | None = None, api_url: str | None = None,
 
 def render_rehearsal(result: Any) -> str:
     from hotpass.commands._render import table
-    from hotpass.tasks._step_render import render_steps
+    from hotpass.tasks._step_render import render_bundle, render_steps
 
-    summary = result.summary
-    bundle = result.bundle_dir.as_posix()
     guards = table(("guardrail", "status", "message"),
-                   [(g["id"], g["status"], g["message"]) for g in summary.get("guardrails", [])])
+                   [(g["id"], g["status"], g["message"])
+                    for g in result.summary.get("guardrails", [])])
     return "\n".join([render_steps(result.steps), "", guards, "",
-                      f"rehearsal bundle: {bundle}/ ({summary['status']})",
-                      *(f"  {bundle}/{name}" for name in summary["outputs"]),
-                      f"  {bundle}/summary.json", f"  {bundle}/SHA256SUMS"])
+                      *render_bundle("rehearsal", result)])
 
 
 def _reason(result: Any) -> str:

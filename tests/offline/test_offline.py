@@ -53,6 +53,9 @@ def cells(path: Path) -> dict[str, list[list[object]]]:
 def test_bundle_is_complete_and_replayable(workdir: Path) -> None:
     proc = offline_run(workdir, env=SECRETS)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "offline bundle: dist/offline/ (passed)" in proc.stdout
+    assert "  dist/offline/refined.xlsx\n" in proc.stdout
+    assert "replay by hand: sh dist/offline/cli.sh" in proc.stdout
     bundle = workdir / "dist" / "offline"
     for name in EXPECTED:
         assert (bundle / name).is_file(), name
