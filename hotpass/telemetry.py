@@ -21,33 +21,34 @@ log = logging.getLogger(__name__)
 METER_NAME = "hotpass"
 
 
-class PipelineMetrics:
-    """Records one run's metrics; a no-op when built without a reader."""
+class RunMetrics:
+    """`<prefix>.duration` (s) and `<prefix>.records` by kind for one kind of run; a no-op when
+    built without a reader. Refinement and backfill runs each wrap one."""
 
-    def __init__(self, readers: Sequence[Any] = ()) -> None:
+    def __init__(self, meter_name: str, prefix: str, what: str,
+                 readers: Sequence[Any] = ()) -> None:
         self._provider: Any = None
         if not readers:
             return
         from opentelemetry.sdk.metrics import MeterProvider
 
         self._provider = MeterProvider(metric_readers=list(readers))
-        meter = self._provider.get_meter(METER_NAME)
+        meter = self._provider.get_meter(meter_name)
         self._duration = meter.create_histogram(
-            "hotpass.pipeline.duration", unit="s", description="Refinement run wall time")
+            f"{prefix}.duration", unit="s", description=f"wall time of one {what}")
         self._records = meter.create_counter(
-            "hotpass.pipeline.records", unit="{record}",
-            description="Records per run by kind (in, out, rejected)")
+            f"{prefix}.records", unit="{record}",
+            description=f"records per {what} by kind (in, out, rejected)")
 
     @property
     def enabled(self) -> bool:
         return self._provider is not None
 
-    def record_run(self, *, duration_s: float, counts: Mapping[str, int], profile: str,
-                   run_id: str) -> None:
+    def record(self, duration_s: float, counts: Mapping[str, int],
+               attributes: Mapping[str, str]) -> None:
         if self._provider is None:
             return
-        attributes = {"profile": profile, "run_id": run_id}
-        self._duration.record(duration_s, attributes)
+        self._duration.record(duration_s, dict(attributes))
         for kind, value in counts.items():
             self._records.add(value, {**attributes, "kind": kind})
 
@@ -55,6 +56,17 @@ class PipelineMetrics:
         if self._provider is not None:
             self._provider.shutdown()  # readers export what they hold once, then stop
             self._provider = None
+
+
+class PipelineMetrics(RunMetrics):
+    """Refinement runs: `hotpass.pipeline.*` with the profile and run id as attributes."""
+
+    def __init__(self, readers: Sequence[Any] = ()) -> None:
+        super().__init__(METER_NAME, "hotpass.pipeline", "refinement run", readers)
+
+    def record_run(self, *, duration_s: float, counts: Mapping[str, int], profile: str,
+                   run_id: str) -> None:
+        self.record(duration_s, counts, {"profile": profile, "run_id": run_id})
 
 
 def metrics_from_environment(environ: Mapping[str, str]) -> PipelineMetrics:
