@@ -38,7 +38,7 @@ lint: sync ## ruff + mypy (strict on hotpass/)
 	$(BIN)/mypy
 
 demo: sync ## run the main job end to end on an embedded local Prefect server
-	$(BIN)/python -m hotpass.demo
+	$(BIN)/python -m hotpass.tasks.demo
 
 qa: lint test ## lint + types + tests + hotpass qa all
 	$(BIN)/hotpass qa all

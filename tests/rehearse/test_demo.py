@@ -1,5 +1,5 @@
-"""`make demo` (python -m hotpass.demo) end to end in a fresh copy of the project: local server
-and worker, apply, refinement through the worker, staging rehearsal over the archives it made,
+"""`make demo` (python -m hotpass.tasks.demo) end to end in a fresh copy of the project: local
+server and worker, apply, refinement through the worker, staging rehearsal over the archives it made,
 offline fallback — three bundles, schema-valid, no secrets, nothing left running."""
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def test_demo_end_to_end(tmp_path: Path) -> None:
     shutil.copytree(REPO / "data", tmp_path / "data")
     shutil.copytree(REPO / "prefect", tmp_path / "prefect")
     bin_dir = Path(sys.executable).parent
-    proc = subprocess.run([sys.executable, "-m", "hotpass.demo"], cwd=tmp_path,
+    proc = subprocess.run([sys.executable, "-m", "hotpass.tasks.demo"], cwd=tmp_path,
                           capture_output=True, text=True, check=False, timeout=900,
                           env={**os.environ, **SECRETS, "PATH": f"{bin_dir}:{os.environ['PATH']}"})
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]

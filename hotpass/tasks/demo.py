@@ -1,4 +1,6 @@
-"""`make demo`: the main job end to end on a local Prefect server it starts and stops.
+"""`make demo` (`python -m hotpass.tasks.demo`): the main job end to end on a local Prefect
+server it starts and stops. An entry point like the Invoke tasks beside it: it calls the library
+step by step and prints each result as the matching command would.
 
 Steps: start the server and a worker, apply the manifests, run a refinement of the sample data
 through the worker (archiving its inputs), run a staging-style rehearsal backfill over those
