@@ -1,6 +1,6 @@
 """`make demo` (python -m hotpass.tasks.demo) end to end in a fresh copy of the project: local
-server and worker, apply, refinement through the worker, staging rehearsal over the archives it made,
-offline fallback — three bundles, schema-valid, no secrets, nothing left running."""
+server and worker, apply, refinement through the worker, staging rehearsal over the archives it
+made, offline fallback — three bundles, schema-valid, no secrets, nothing left running."""
 
 from __future__ import annotations
 
