@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import UsageError
-from hotpass.fsutil import atomic_write_text
+from hotpass.fsutil import atomic_write_json
 
 SCHEMA_VERSION = 1
 RERUN_RULES = ("missing", "failed", "all")
@@ -122,7 +122,7 @@ def exclusive(path: Path) -> Iterator[None]:
 
 def save_state(state: BackfillState, path: Path) -> None:
     state.updated_at = utc_now()
-    atomic_write_text(path, json.dumps(state.to_json(), indent=2, sort_keys=True) + "\n")
+    atomic_write_json(path, state.to_json())
 
 
 def load_state(path: Path) -> BackfillState:

@@ -88,40 +88,21 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def build_request(args: argparse.Namespace) -> BackfillRequest:
-    from hotpass.backfill.config import merged_settings
-    from hotpass.backfill.plan import BackfillRequest
-    from hotpass.backfill.prefect_fanout import PrefectTarget
-    from hotpass.backfill.window import (
-        check_version,
-        describe_window,
-        resolve_window,
-        window_is_default,
-    )
+    """The flags as BackfillOptions → the library's request; its notes go to stderr."""
+    from hotpass.backfill.request import BackfillOptions
+    from hotpass.backfill.request import build_request as resolve
 
-    settings = merged_settings(
-        args.config, archive_root=args.archive_root, restore_root=args.restore_root,
+    resolved = resolve(BackfillOptions(
+        start_date=args.start_date, end_date=args.end_date, versions=tuple(args.versions or ()),
+        config=args.config, archive_root=args.archive_root, restore_root=args.restore_root,
         archive_pattern=args.archive_pattern, profile=args.profile,
-        concurrency_limit=args.concurrency, max_extract_bytes=args.max_extract_bytes)
-    target = PrefectTarget()
-    if args.via_prefect and not getattr(args, "dry_run", False):  # a plan needs no server
-        from hotpass.prefect_local.client import resolve_api_url
-
-        target = PrefectTarget(api_url=resolve_api_url(args.api_url),
-                               deployment=args.deployment or target.deployment)
-    start = end = None
-    if args.start_date or args.end_date or not args.resume:
-        start, end = resolve_window(args.start_date, args.end_date, None)
-        if window_is_default(args.start_date, None):
-            print(f"note: {describe_window(start, end, default=True)}", file=sys.stderr)
-    return BackfillRequest(
-        start_date=start, end_date=end,
-        versions=tuple(check_version(v) for v in args.versions or ()),
-        archive_root=Path(settings["archive_root"]),
-        restore_root=Path(settings["restore_root"]),
-        archive_pattern=settings["archive_pattern"], profile=settings["profile"],
-        concurrency=settings["concurrency_limit"], rerun=args.rerun, archive=args.archive,
-        via_prefect=args.via_prefect, prefect=target,
-        max_extract_bytes=settings["max_extract_bytes"], resume_id=args.resume)
+        concurrency=args.concurrency, max_extract_bytes=args.max_extract_bytes,
+        resume=args.resume, rerun=args.rerun, archive=args.archive,
+        via_prefect=args.via_prefect, api_url=args.api_url, deployment=args.deployment,
+        dry_run=args.dry_run))
+    for note in resolved.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return resolved.request
 
 
 class Progress:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -43,14 +43,13 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run)
 
 
-def _parse_since(text: str) -> datetime:
+def _parse_since(text: str) -> datetime | None:
+    from hotpass.refine.pipeline import parse_since
+
     try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(
-            f"--since {text!r} is not an ISO date or time (e.g. 2026-01-31 or "
-            "2026-01-31T06:00:00Z)") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+        return parse_since(text)
+    except UsageError as exc:
+        raise argparse.ArgumentTypeError(f"--{exc.message} ({exc.hint})") from None
 
 
 def _run(args: argparse.Namespace) -> int:

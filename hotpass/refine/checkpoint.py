@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Protocol
 
-from hotpass.fsutil import atomic_write_text
+from hotpass.fsutil import atomic_write_json
 
 
 class CheckpointStore(Protocol):
@@ -42,7 +42,7 @@ class FileCheckpointStore:
         return data if isinstance(data, dict) else None
 
     def save(self, key: str, state: dict[str, Any]) -> None:
-        atomic_write_text(self.path(key), json.dumps(state, indent=2, sort_keys=True))
+        atomic_write_json(self.path(key), state)
 
 
 class PrefectVariableCheckpointStore:

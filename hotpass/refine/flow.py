@@ -16,7 +16,6 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from hotpass.backfill.slot import backfill_slot
-from hotpass.errors import UsageError
 from hotpass.refine.checkpoint import (
     CheckpointStore,
     FileCheckpointStore,
@@ -26,6 +25,7 @@ from hotpass.refine.pipeline import (
     RefineRequest,
     RefineResult,
     ingest,
+    parse_since,
     paused_gc,
     refine,
     write,
@@ -65,19 +65,11 @@ def write_task(refined: StageData, checkpoints: CheckpointStore) -> RefineResult
         return write(refined.value, checkpoints)
 
 
-def parse_since(since: str | None) -> datetime | None:
-    if since in (None, ""):
-        return None
-    try:
-        value = datetime.fromisoformat(str(since))
-    except ValueError:
-        raise UsageError(f"since {since!r} is not an ISO date or time",
-                         hint="use e.g. 2026-01-31 or 2026-01-31T06:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 def checkpoint_store(state_dir: Path) -> CheckpointStore:
-    if os.environ.get("PREFECT_API_URL"):
+    """A Prefect Variable when the run talks to a server (env or Prefect profile), else a file."""
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
         return PrefectVariableCheckpointStore()
     return FileCheckpointStore(state_dir)
 

@@ -31,6 +31,18 @@ from hotpass.telemetry import PipelineMetrics, metrics_from_environment
 log = logging.getLogger("hotpass.refine")
 
 
+def parse_since(since: str | None) -> datetime | None:
+    """An ISO date or date-time (UTC when it names no zone); None or "" means no cut-off."""
+    if since in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(since))
+    except ValueError:
+        raise UsageError(f"since {since!r} is not an ISO date or time",
+                         hint="use e.g. 2026-01-31 or 2026-01-31T06:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 @dataclass(frozen=True)
 class RefineRequest:
     input_dir: Path

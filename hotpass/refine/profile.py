@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import ProfileError
+from hotpass.paths import PROFILE_DIR, schema_path
 from hotpass.refine.privacy import redact
 
-PROFILES_DIR = Path(__file__).resolve().parent.parent / "profiles"
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "schemas" / "profile.schema.json"
+PROFILES_DIR = PROFILE_DIR
+SCHEMA_PATH = schema_path("profile")
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from invoke.collection import Collection
 from invoke.context import Context
@@ -13,6 +12,9 @@ from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from hotpass.tasks._boundary import reports_errors
+
+if TYPE_CHECKING:
+    from hotpass.backfill.plan import BackfillRequest
 
 WINDOW_HELP = {
     "start_date": "first date of the window (YYYY-MM-DD)",
@@ -33,21 +35,22 @@ RUN_HELP = {**WINDOW_HELP, "concurrency": "runs at once (default 2)",
             "api_url": "Prefect API URL (default PREFECT_API_URL or the local server)"}
 
 
-def _namespace(c: Context, **values: Any) -> argparse.Namespace:
+def _request(c: Context, version: list[str] | None, config: str | None,
+             **values: Any) -> BackfillRequest:
+    """Task arguments → the library's request; the collection's configured roots apply unless
+    a config file supplies its own. Notes (e.g. the default window) go to stderr."""
+    from hotpass.backfill.request import BackfillOptions, build_request
+
     defaults = c.config.backfill
-    values["versions"] = values.pop("version") or None
-    values["config"] = Path(values["config"]) if values.get("config") else None
-    values["archive_root"] = values.get("archive_root") or (
-        None if values["config"] else defaults.archive_root)
-    values["restore_root"] = values.get("restore_root") or (
-        None if values["config"] else defaults.restore_root)
-    for name in ("archive_pattern", "profile", "concurrency", "max_extract_bytes", "api_url",
-                 "deployment"):
-        values.setdefault(name, None)
-    values.setdefault("archive", False)
-    values.setdefault("via_prefect", False)
-    values["rerun"] = values.get("rerun") or "missing"
-    return argparse.Namespace(**values)
+    config_path = Path(config) if config else None
+    for name in ("archive_root", "restore_root"):
+        if not values.get(name) and config_path is None:
+            values[name] = defaults[name]
+    resolved = build_request(BackfillOptions(versions=tuple(version or ()), config=config_path,
+                                             **values))
+    for note in resolved.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return resolved.request
 
 
 @task(help={"date": "the day the inputs belong to (YYYY-MM-DD)",
@@ -76,13 +79,12 @@ def plan(c: Context, start_date: str | None = None, end_date: str | None = None,
     """Print what a backfill would run (archives, missing ones, the rerun rule); write nothing."""
     from hotpass.backfill.plan import plan as make_plan
     from hotpass.commands._render import emit
-    from hotpass.commands.backfill import build_request, render_plan
+    from hotpass.commands.backfill import render_plan
 
-    args = _namespace(c, start_date=start_date, end_date=end_date, version=version,
-                      config=config, archive_root=archive_root, restore_root=restore_root,
-                      archive_pattern=archive_pattern, profile=profile, resume=resume,
-                      rerun=rerun)
-    preview = make_plan(build_request(args))
+    preview = make_plan(_request(
+        c, version, config, start_date=start_date, end_date=end_date, archive_root=archive_root,
+        restore_root=restore_root, archive_pattern=archive_pattern, profile=profile,
+        resume=resume, rerun=rerun or "missing", dry_run=True))
     emit(json, preview.to_json(), render_plan(preview))
 
 
@@ -98,16 +100,16 @@ def run(c: Context, start_date: str | None = None, end_date: str | None = None, 
     """Run (or continue) a backfill; exits 1 if any run failed."""
     from hotpass.backfill.run import run_backfill
     from hotpass.commands._render import emit
-    from hotpass.commands.backfill import Progress, build_request, render_result
+    from hotpass.commands.backfill import Progress, render_result
 
-    args = _namespace(c, start_date=start_date, end_date=end_date, version=version,
-                      config=config, archive_root=archive_root, restore_root=restore_root,
-                      archive_pattern=archive_pattern, profile=profile, resume=resume,
-                      rerun=rerun, concurrency=concurrency, via_prefect=via_prefect,
-                      archive=archive, api_url=api_url)
+    request = _request(
+        c, version, config, start_date=start_date, end_date=end_date, archive_root=archive_root,
+        restore_root=restore_root, archive_pattern=archive_pattern, profile=profile,
+        resume=resume, rerun=rerun or "missing", concurrency=concurrency,
+        via_prefect=via_prefect, archive=archive, api_url=api_url)
     progress = Progress(sys.stderr)
     try:
-        result = run_backfill(build_request(args), on_event=progress.on_event)
+        result = run_backfill(request, on_event=progress.on_event)
     finally:
         progress.close()
     emit(json, result.to_json(), render_result(result))
