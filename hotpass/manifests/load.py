@@ -1,8 +1,13 @@
-"""Read one manifest file with ruamel.yaml, keeping the line and column of every field."""
+"""Read one manifest file with ruamel.yaml, keeping the line and column of every field.
+
+The common case (a valid file) is parsed with the C-backed safe loader; the round-trip loader,
+which knows where every field stands but is several times slower, runs only when a problem has
+to be located or the fast parse failed (its errors are the ones reported)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -13,14 +18,24 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from hotpass.manifests.problems import FieldPath, Location, Problem
 
+Positions = dict[FieldPath, Location]
+
 
 @dataclass
 class RawManifest:
-    """A manifest document as plain data plus where each field stands in which file."""
+    """A manifest document as plain data plus where each field stands in which file (worked
+    out on first use)."""
 
     path: Path
     data: dict[str, Any]
-    positions: dict[FieldPath, Location] = field(default_factory=dict)
+    find_positions: Callable[[], Positions] = field(repr=False, default=dict)
+    _positions: Positions | None = field(default=None, init=False, repr=False)
+
+    @property
+    def positions(self) -> Positions:
+        if self._positions is None:
+            self._positions = self.find_positions()
+        return self._positions
 
     def locate(self, path: FieldPath) -> Location:
         """The position of `path`, or of its closest located ancestor."""
@@ -44,6 +59,19 @@ def read_manifest(path: Path) -> RawManifest:
     except (OSError, UnicodeDecodeError) as exc:
         problem = Problem(Location(path), "", f"cannot read the file: {exc}")
         raise ManifestReadError(problem) from exc
+    fast = YAML(typ="safe", pure=False)
+    fast.allow_duplicate_keys = False
+    try:
+        document = fast.load(text)
+    except YAMLError:
+        document = None
+    if not isinstance(document, dict):  # empty, not a mapping or not YAML: say exactly where
+        return _read_located(path, text)
+    return RawManifest(path=path, data=_plain(document),
+                       find_positions=lambda: _read_located(path, text).positions)
+
+
+def _read_located(path: Path, text: str) -> RawManifest:
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -59,9 +87,9 @@ def read_manifest(path: Path) -> RawManifest:
         kind = {"CommentedSeq": "list"}.get(type(document).__name__, "single value")
         raise ManifestReadError(Problem(_node_location(path, document), "",
                                         f"the document is a {kind}, expected a mapping of fields"))
-    positions: dict[FieldPath, Location] = {(): Location(path, 1, 1)}
+    positions: Positions = {(): Location(path, 1, 1)}
     _collect_positions(path, document, (), positions)
-    return RawManifest(path=path, data=_plain(document), positions=positions)
+    return RawManifest(path=path, data=_plain(document), find_positions=lambda: positions)
 
 
 def _yaml_problem(path: Path, exc: MarkedYAMLError) -> Problem:
@@ -96,10 +124,10 @@ def _collect_positions(path: Path, node: Any, prefix: FieldPath,
 
 
 def _plain(node: Any) -> Any:
-    """ruamel's round-trip types → plain dict / list / scalars."""
-    if isinstance(node, CommentedMap):
+    """ruamel's loaded types (round-trip or safe) → plain dict / list / scalars."""
+    if isinstance(node, dict):
         return {str(k): _plain(v) for k, v in node.items()}
-    if isinstance(node, CommentedSeq):
+    if isinstance(node, list):
         return [_plain(v) for v in node]
     if isinstance(node, bool) or node is None:
         return node

@@ -50,11 +50,16 @@ def _resolve(manifest: RawManifest, tree_root: Path, chain: tuple[Path, ...]) ->
 
 def _merge(base: RawManifest, overlay: RawManifest) -> RawManifest:
     data = deep_merge(base.data, {k: v for k, v in overlay.data.items() if k != "extends"})
-    positions: dict[FieldPath, Location] = {}
-    for source in (base, overlay):
-        positions.update({p: loc for p, loc in source.positions.items() if p[:1] != ("extends",)})
-    positions[()] = Location(overlay.path, 1, 1)
-    return RawManifest(path=overlay.path, data=data, positions=positions)
+
+    def merged_positions() -> dict[FieldPath, Location]:
+        positions: dict[FieldPath, Location] = {}
+        for source in (base, overlay):
+            positions.update({p: loc for p, loc in source.positions.items()
+                              if p[:1] != ("extends",)})
+        positions[()] = Location(overlay.path, 1, 1)
+        return positions
+
+    return RawManifest(path=overlay.path, data=data, find_positions=merged_positions)
 
 
 def deep_merge(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
