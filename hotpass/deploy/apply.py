@@ -4,25 +4,22 @@
 the changed fields; schedules are reconciled by slug through the schedule endpoints, so a changed
 cron replaces the old schedule in place and stale or slug-less schedules are deleted (Prefect's
 own re-apply leaves or recreates them, prefect-notes: Registration). Writes are sequential: SQLite
-locks under concurrent upserts.
+locks under concurrent upserts; a 503 from a lock is repeated at once by the client's transport
+(hotpass.prefect_local.transport).
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 from uuid import UUID
 
 from hotpass.deploy.plan import DeployPlan, Desired, PlanRow
 from hotpass.manifests.spec import DeploymentSpec
 
 POOL_TYPE = "process"
-RETRY_DELAYS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0, 3.0)
-RETRY_STATUS = (429, 503)
-T = TypeVar("T")
 # changed-field name → the PATCH body keys it carries
 PATCH_KEYS = {
     "description": ("description",), "tags": ("tags",), "parameters": ("parameters",),
@@ -52,34 +49,13 @@ def apply_plan(client: Any, plan: DeployPlan, specs: list[DeploymentSpec] | None
                ) -> ApplyResult:
     """Perform the plan's writes in order: pools, creates, updates, deletes. `specs` is accepted
     for symmetry with `plan_deployments`; the plan already carries what it needs."""
-    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
-
-    # Our own short retry replaces Prefect's (2 s, 4 s, … after each 503), see `retried`.
-    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}):
-        return _apply(client, plan)
-
-
-def retried(call: Callable[[], T]) -> T:
-    """Run one write, retrying quickly while the server answers 503: SQLite reports "database
-    is locked" when a write meets the server's own services (scheduler, event persister) and
-    the transaction was rolled back, so repeating it is safe. Prefect's client would wait 2 s,
-    then 4 s; a lock is gone in well under a second."""
-    from prefect.exceptions import PrefectHTTPStatusError
-
-    for delay in RETRY_DELAYS:
-        try:
-            return call()
-        except PrefectHTTPStatusError as exc:
-            if exc.response.status_code not in RETRY_STATUS:
-                raise
-        time.sleep(delay)
-    return call()
+    return _apply(client, plan)
 
 
 def _apply(client: Any, plan: DeployPlan) -> ApplyResult:
     started = time.monotonic()
     for pool in plan.pools_to_create:
-        retried(lambda pool=pool: create_pool(client, pool))  # type: ignore[misc]
+        create_pool(client, pool)
     rows: list[PlanRow] = []
     flow_ids: dict[str, UUID] = {}
     for row in plan.rows:
@@ -95,7 +71,7 @@ def _apply(client: Any, plan: DeployPlan) -> ApplyResult:
 
 
 def _delete(client: Any, deployment_id: UUID) -> None:
-    retried(lambda: client.delete_deployment(deployment_id))
+    client.delete_deployment(deployment_id)
 
 
 def create_pool(client: Any, name: str) -> None:
@@ -108,10 +84,9 @@ def create_pool(client: Any, name: str) -> None:
 
 def _create(client: Any, desired: Desired, flow_ids: dict[str, UUID]) -> PlanRow:
     if desired.flow_name not in flow_ids:
-        flow_ids[desired.flow_name] = retried(
-            lambda: client.create_flow_from_name(desired.flow_name))
+        flow_ids[desired.flow_name] = client.create_flow_from_name(desired.flow_name)
     body = {**desired.payload, "flow_id": str(flow_ids[desired.flow_name])}
-    response = retried(lambda: client.request("POST", "/deployments/", json=body))
+    response = client.request("POST", "/deployments/", json=body)
     return PlanRow(desired.spec.id, desired.full_name, "create", (), str(response.json()["id"]))
 
 
@@ -120,8 +95,8 @@ def _update(client: Any, row: PlanRow, desired: Desired, current: dict[str, Any]
     body = {key: desired.payload.get(key) for name in row.changed_fields
             for key in PATCH_KEYS.get(name, ())}
     if body:
-        retried(lambda: client.request("PATCH", "/deployments/{id}",
-                                       path_params={"id": deployment_id}, json=body))
+        client.request("PATCH", "/deployments/{id}", path_params={"id": deployment_id},
+                       json=body)
     if "schedules" in row.changed_fields:
         reconcile_schedules(client, deployment_id, desired, current["schedules"])
 
@@ -137,11 +112,9 @@ def reconcile_schedules(client: Any, deployment_id: UUID, desired: Desired,
     keep: UUID | None = None
     if wanted is not None and wanted.slug in by_slug:
         keep = by_slug[wanted.slug]
-        schedule_id = keep
-        retried(lambda: client.update_deployment_schedule(
-            deployment_id, schedule_id, active=wanted.active, schedule=wanted.schedule))
+        client.update_deployment_schedule(deployment_id, keep, active=wanted.active,
+                                          schedule=wanted.schedule)
     for stale in [UUID(s["id"]) for s in existing if UUID(s["id"]) != keep]:
-        retried(lambda stale=stale: client.delete_deployment_schedule(  # type: ignore[misc]
-            deployment_id, stale))
+        client.delete_deployment_schedule(deployment_id, stale)
     if wanted is not None and keep is None:
-        retried(lambda: client.create_deployment_schedules(deployment_id, [wanted]))
+        client.create_deployment_schedules(deployment_id, [wanted])

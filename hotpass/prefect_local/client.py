@@ -56,13 +56,15 @@ def prefect_client(api_url: str | None = None, *, home: Path | None = None,
     from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
 
     from hotpass.manifests.check import cache_timezone_list
+    from hotpass.prefect_local.transport import quick_retry_settings
 
     cache_timezone_list()  # server responses carry schedules too
     quiet_request_logs()
     url = resolve_api_url(api_url, home=home)
     shown = mask_url(url)
     client = SyncPrefectClient(url, api_key=PREFECT_API_KEY.value(),
-                               auth_string=PREFECT_API_AUTH_STRING.value())
+                               auth_string=PREFECT_API_AUTH_STRING.value(),
+                               httpx_settings=quick_retry_settings())
     try:
         with client:
             problem = client.api_healthcheck()
