@@ -16,12 +16,10 @@ from hotpass.manifests.spec import DEFAULT_INTERVAL_ANCHOR
 
 def flow_problems(manifest: RawManifest) -> list[Problem]:
     """Import the manifest's flow and check its parameters against the flow's signature."""
-    target = manifest.data["flow"]
-    where = manifest.locate(("flow",))
     try:
-        flow = import_flow(target)
+        flow = import_flow(manifest.data["flow"])
     except FlowImportError as exc:
-        return [Problem(where, "flow", str(exc))]
+        return [Problem(manifest.locate(("flow",)), "flow", str(exc))]
     return _parameter_problems(manifest, flow)
 
 
