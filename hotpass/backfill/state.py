@@ -20,7 +20,6 @@ from hotpass.fsutil import atomic_write_json
 
 SCHEMA_VERSION = 1
 RERUN_RULES = ("missing", "failed", "all")
-FINAL = ("completed", "failed")
 _RULES = {"missing": ("pending", "running"), "failed": ("pending", "running", "failed"),
           "all": ("pending", "running", "failed", "completed")}
 

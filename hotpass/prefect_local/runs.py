@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from hotpass.errors import UsageError, WorkFailed
+from hotpass.errors import UsageError
 
 POLL_SECONDS = 1.0
 
@@ -87,16 +87,6 @@ def wait_for_run(client: Any, flow_run_id: UUID | str, *, timeout: float,
             return RunOutcome(str(run_id), run.name, name, "TIMEOUT", elapsed, True,
                               f"still {name} after {timeout:.0f}s")
         time.sleep(poll)
-
-
-def require_completed(outcome: RunOutcome) -> RunOutcome:
-    """`outcome`, or WorkFailed when the run did not complete."""
-    if not outcome.completed:
-        raise WorkFailed(f"flow run {outcome.flow_run_name} ({outcome.flow_run_id}) ended "
-                         f"{outcome.state}: {outcome.message or 'no message'}",
-                         hint="read the run's logs (hotpass exports them with the rehearsal "
-                              "bundle) or the worker log")
-    return outcome
 
 
 def deployment_full_name(reference: str, manifest_dir: Path) -> str:

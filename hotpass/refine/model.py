@@ -28,18 +28,6 @@ class Issue:
                 "value": self.value, "reason": self.reason}
 
 
-@dataclass(slots=True)
-class RawRow:
-    """One sheet row that looks like a record: cells by canonical field, before normalisation."""
-
-    source: str
-    sheet: str
-    row: int  # 1-based, as Excel shows it
-    hidden: bool
-    cells: dict[str, list[Any]]
-    extra: list[tuple[str, str]] = field(default_factory=list)
-
-
 class Contact:
     """One person at an organisation (a plain slotted class: one is made per input row)."""
 
