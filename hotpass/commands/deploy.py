@@ -45,6 +45,9 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--work-pool", metavar="POOL", help="override the work pool")
     parser.add_argument("--api-url", metavar="URL",
                         help="Prefect API URL (default: PREFECT_API_URL / the Prefect profile)")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false",
+                        help="neither read nor write the desired-state cache in .hotpass/cache "
+                        "(validate and build everything)")
     parser.set_defaults(handler=_run)
 
 
@@ -55,7 +58,8 @@ def _run(args: argparse.Namespace) -> int:
         manifest_dir=args.manifest_dir, flow_ids=tuple(args.flow_ids), dry_run=args.dry_run,
         no_upload=args.no_upload, output_dir=args.output_dir, prune=args.prune,
         build_image=args.build_image, push_image=args.push_image, name=args.name,
-        schedule=args.schedule, work_pool=args.work_pool, api_url=args.api_url))
+        schedule=args.schedule, work_pool=args.work_pool, api_url=args.api_url,
+        use_cache=args.use_cache))
     emit(args.json, result.to_json(), render(result))
     return result.exit_code
 

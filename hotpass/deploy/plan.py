@@ -132,12 +132,18 @@ def _schedule_key(item: dict[str, Any]) -> str:
     return str(item.get("slug") or "")
 
 
-def server_state(body: dict[str, Any]) -> dict[str, Any]:
-    """The compared fields of a server deployment (its JSON), normalised like `desired_state`."""
+def server_state(body: dict[str, Any], *, parse_schedules: bool = True) -> dict[str, Any]:
+    """The compared fields of a server deployment (its JSON), normalised like `desired_state`.
+
+    With `parse_schedules=False` the schedules are taken as the server wrote them, without
+    Prefect: equal to the desired state only if Prefect's parse would be too (a model's JSON
+    dump reads back to itself), while a difference may be one of spelling only. So a
+    Prefect-free comparison can prove a deployment unchanged but never prove it changed."""
+    schedule = _server_schedule if parse_schedules else _raw_schedule
     limit = (body.get("global_concurrency_limit") or {}).get("limit")
     state = {key: body.get(key) for _, key in COMPARED_FIELDS}
     state.update(
-        schedules=sorted((_server_schedule(s) for s in body.get("schedules") or []),
+        schedules=sorted((schedule(s) for s in body.get("schedules") or []),
                          key=_schedule_key),
         tags=sorted(body.get("tags") or []), job_variables=body.get("job_variables") or {},
         # stored as the global limit `deployment:<id>`; the field itself reads back null
@@ -152,6 +158,11 @@ def _server_schedule(item: dict[str, Any]) -> dict[str, Any]:
 
     parsed = DeploymentSchedule.model_validate(item)
     return _schedule_state(parsed.slug, parsed.active, parsed.schedule)
+
+
+def _raw_schedule(item: dict[str, Any]) -> dict[str, Any]:
+    return {"slug": item.get("slug"), "active": bool(item.get("active")),
+            "schedule": item.get("schedule")}
 
 
 def changed_fields(desired: dict[str, Any], current: dict[str, Any]) -> tuple[str, ...]:

@@ -24,8 +24,11 @@ TIMEOUT = 30.0
 class ManagedPrefetch:
     """Managed deployments (API JSON keyed by `flow-name/deployment-name`) read in a thread."""
 
-    def __init__(self, api_url: str | None) -> None:
+    def __init__(self, api_url: str | None, *, settled: bool = False) -> None:
         self.api_url = api_url
+        # True when `api_url` is the URL the Prefect client will use (given explicitly or by
+        # PREFECT_API_URL); a recorded local server may still lose to a Prefect profile's URL.
+        self.settled = settled and bool(api_url)
         self._result: dict[str, dict[str, Any]] | None = None
         self._thread: threading.Thread | None = None
         if api_url:
@@ -39,6 +42,20 @@ class ManagedPrefetch:
             return None
         self._thread.join(TIMEOUT)
         return self._result
+
+    def missing_pools(self, pools: list[str]) -> list[str] | None:
+        """Which of `pools` the server lacks, read with httpx; None if that cannot be read."""
+        if not self.api_url:
+            return None
+        try:
+            with _http(self.api_url) as http:
+                found = http.post("work_pools/filter", json={
+                    "work_pools": {"name": {"any_": pools}}, "limit": PAGE})
+                found.raise_for_status()
+                names = {pool["name"] for pool in found.json()}
+        except Exception:  # noqa: BLE001 - the full path reads again and reports errors
+            return None
+        return [p for p in pools if p not in names]
 
     def _run(self) -> None:
         try:
@@ -54,12 +71,12 @@ def start_prefetch(explicit_url: str | None, home: Path | None = None) -> Manage
 
     quiet_request_logs()
     url = explicit_url or os.environ.get("PREFECT_API_URL")
-    if not url:
-        from hotpass.prefect_local.server import running_server
+    if url:
+        return ManagedPrefetch(url, settled=True)
+    from hotpass.prefect_local.server import running_server
 
-        local = running_server(home or Path(".hotpass"))
-        url = local.api_url if local else None
-    return ManagedPrefetch(url)
+    local = running_server(home or Path(".hotpass"))
+    return ManagedPrefetch(local.api_url if local else None)
 
 
 def _headers() -> dict[str, str]:
@@ -72,11 +89,14 @@ def _headers() -> dict[str, str]:
     return headers
 
 
-def read_managed(api_url: str) -> dict[str, dict[str, Any]]:
+def _http(api_url: str) -> Any:
     import httpx
 
-    with httpx.Client(base_url=api_url.rstrip("/") + "/", headers=_headers(),
-                      timeout=TIMEOUT) as http:
+    return httpx.Client(base_url=api_url.rstrip("/") + "/", headers=_headers(), timeout=TIMEOUT)
+
+
+def read_managed(api_url: str) -> dict[str, dict[str, Any]]:
+    with _http(api_url) as http:
         found: list[dict[str, Any]] = []
         while True:
             page = http.post("deployments/filter", json={

@@ -9,6 +9,7 @@ from hotpass.errors import UsageError
 
 if TYPE_CHECKING:
     from hotpass.deploy.apply import ApplyResult
+    from hotpass.deploy.cache import DesiredCache
     from hotpass.deploy.plan import DeployPlan
     from hotpass.deploy.prefetch import ManagedPrefetch
     from hotpass.deploy.service import DeployRequest, DeployResult
@@ -16,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
-                     prefetch: ManagedPrefetch | None = None) -> DeployResult:
+                     prefetch: ManagedPrefetch | None = None,
+                     cache: DesiredCache | None = None) -> DeployResult:
     from hotpass.deploy.apply import apply_plan
     from hotpass.deploy.plan import desired_states, plan_deployments
     from hotpass.prefect_local.client import prefect_client
@@ -31,6 +33,8 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
         images_to_build(specs)
         require_docker_engine()
     desired = desired_states(specs)  # every build problem before any write
+    if cache is not None:
+        cache.store(desired)
     with prefect_client(request.api_url) as client:
         managed = prefetch.result(str(client.api_url)) if prefetch else None
         plan = plan_deployments(client, specs, prune=request.prune, desired=desired,

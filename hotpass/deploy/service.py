@@ -28,6 +28,14 @@ class DeployRequest:
     schedule: str | None = None
     work_pool: str | None = None
     api_url: str | None = None
+    use_cache: bool = True  # the desired-state cache under cache_dir (deploy.cache)
+    cache_dir: Path | None = None  # default: deploy.cache.DEFAULT_CACHE_DIR
+
+    @property
+    def selection(self) -> dict[str, Any]:
+        """What, besides the manifests, decides the desired state."""
+        return {"flow_ids": list(self.flow_ids), "name": self.name, "schedule": self.schedule,
+                "work_pool": self.work_pool}
 
 
 @dataclass(frozen=True)
@@ -68,11 +76,20 @@ def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
 def run_deploy(request: DeployRequest) -> DeployResult:
     if request.no_upload:
         return build_offline(request, select_specs(request))
+    from hotpass.deploy.cache import open_cache
     from hotpass.deploy.prefetch import start_prefetch
     from hotpass.deploy.server import deploy_to_server
+    from hotpass.deploy.unchanged import unchanged_result
 
     prefetch = start_prefetch(request.api_url)  # reads the server while manifests validate
-    return deploy_to_server(request, select_specs(request), prefetch)
+    cache = (open_cache(request.manifest_dir, request.selection, cache_dir=request.cache_dir)
+             if request.use_cache else None)
+    cached = cache.load() if cache is not None else None
+    if cached is not None:  # unchanged inputs: nothing to validate or build
+        result = unchanged_result(request, cached, prefetch)
+        if result is not None:
+            return result
+    return deploy_to_server(request, select_specs(request), prefetch, cache)
 
 
 def build_offline(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:

@@ -56,3 +56,17 @@ def test_prune_deletes_only_managed_deployments_not_in_the_set(own_server, tmp_p
     with prefect_client(api) as client:
         names = sorted(d.name for d in client.read_deployments())
     assert names == ["hand-made", "keep"]
+
+    # the set is now cached: a managed deployment that appears on the server later is still
+    # pruned (the cached unchanged path declines), and only it
+    with prefect_client(api) as client:
+        client.create_deployment(flow_id=flow_id, name="stray", tags=["managed-by:hotpass"])
+    assert main([*args, "--prune"]) == 0
+    rows = json.loads(capsys.readouterr().out)["deployments"]
+    assert [(r["deployment"], r["action"]) for r in rows] == [
+        (f"{REFINEMENT}/keep", "unchanged"), (f"{REFINEMENT}/stray", "delete")]
+    assert main([*args, "--prune"]) == 0
+    rows = json.loads(capsys.readouterr().out)["deployments"]
+    assert [(r["deployment"], r["action"]) for r in rows] == [(f"{REFINEMENT}/keep", "unchanged")]
+    with prefect_client(api) as client:
+        assert sorted(d.name for d in client.read_deployments()) == ["hand-made", "keep"]
