@@ -2,7 +2,9 @@
 
 Against one fresh local Prefect server (SQLite, started and stopped here), in the same run,
 the two tools interleaved (best of 2 cold runs on fresh names, best of 3 re-runs):
-  - `hotpass deploy` cold (50 creates) and on an unchanged re-apply (0 writes);
+  - `hotpass deploy` cold (50 creates) and on an unchanged re-apply (0 writes), run from the
+    temp folder so its desired-state cache (.hotpass/cache) is the one the cold run filled,
+    as a user's would be;
   - `prefect deploy --all` with an equivalent prefect.yaml (other names, same flow, pool,
     schedule, parameters, tags), cold and re-run;
   - `hotpass --help` start-up.
@@ -61,9 +63,9 @@ def write_prefect_yaml(path: Path, count: int, prefix: str) -> None:
     path.write_text(json.dumps(document, indent=2) + "\n")
 
 
-def timed(argv: list[str], env: dict[str, str]) -> float:
+def timed(argv: list[str], env: dict[str, str], cwd: Path = REPO) -> float:
     started = time.perf_counter()
-    done = subprocess.run(argv, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - started
     if done.returncode != 0:
         sys.exit(f"{' '.join(argv[:3])} … failed ({done.returncode}):\n{done.stderr[-3000:]}")
@@ -114,10 +116,10 @@ def measure(work: Path, count: int, env: dict[str, str]) -> dict[str, float]:
     warm_up(hotpass[0], env)
     times: dict[str, list[float]] = {k: [] for k in ("hc", "pc", "hu", "pr")}
     for index in range(2):
-        times["hc"].append(timed(hotpass[index], env))
+        times["hc"].append(timed(hotpass[index], env, work))
         times["pc"].append(timed(prefect[index], env))
     for _ in range(3):
-        times["hu"].append(timed(hotpass[0], env))
+        times["hu"].append(timed(hotpass[0], env, work))
         times["pr"].append(timed(prefect[0], env))
     return {"hotpass_cold": min(times["hc"]), "prefect_cold": min(times["pc"]),
             "hotpass_unchanged": min(times["hu"]), "prefect_rerun": min(times["pr"]),

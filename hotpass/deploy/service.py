@@ -8,8 +8,8 @@ from typing import Any
 
 from hotpass.errors import EXIT_OK
 from hotpass.fsutil import atomic_write_json
-from hotpass.manifests import DeploymentSpec, load_manifest_set
 from hotpass.manifests.overrides import apply_overrides
+from hotpass.manifests.spec import DeploymentSpec
 
 DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")
 
@@ -67,6 +67,8 @@ class DeployResult:
 
 def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
     """Validate every manifest of the set (all problems at once), then select and override."""
+    from hotpass.manifests.manifest_set import load_manifest_set
+
     manifest_set = load_manifest_set(request.manifest_dir)
     specs = manifest_set.select(request.flow_ids)
     return apply_overrides(specs, name=request.name, schedule=request.schedule,

@@ -1,7 +1,7 @@
 """The unchanged re-apply without Prefect: cached desired state against the server's JSON.
 
 When the deploy cache holds the desired state for the current inputs (deploy.cache), the server
-was read by the prefetch (plain httpx) from the URL the Prefect client would use, every selected
+was read by the prefetch (no Prefect) from the URL the Prefect client would use, every selected
 deployment is on the server with exactly the cached compared fields, no work pool is missing and
 (with --prune) no managed deployment is left over, then nothing needs writing: the result is the
 one the full path would give, without importing Prefect or any flow. In every other case this

@@ -11,7 +11,6 @@ from hotpass.manifests.check import flow_problems, schedule_problems
 from hotpass.manifests.load import ManifestReadError, RawManifest, read_manifest
 from hotpass.manifests.overlay import OverlayError, resolve_overlay
 from hotpass.manifests.problems import Problem
-from hotpass.manifests.schema import schema_problems
 from hotpass.manifests.spec import DEFAULT_INTERVAL_ANCHOR, DeploymentSpec, ScheduleSpec
 
 MANIFEST_SUFFIXES = (".yaml", ".yml")
@@ -76,6 +75,8 @@ def default_tree_root(directory: Path) -> Path:
 def validate_manifest(path: Path, tree_root: Path, *,
                       check_flows: bool = True) -> tuple[RawManifest | None, list[Problem]]:
     """One file: read, merge overlays, schema, then flow and schedule checks."""
+    from hotpass.manifests.schema import schema_problems  # jsonschema: only when validating
+
     try:
         manifest = resolve_overlay(read_manifest(path), tree_root)
     except (ManifestReadError, OverlayError) as exc:
