@@ -61,16 +61,25 @@ class ManagedPrefetch:
             self._result = None
 
 
-def start_prefetch(explicit_url: str | None, home: Path | None = None) -> ManagedPrefetch:
+def start_prefetch(explicit_url: str | None, home: Path | None = None,
+                   memo_dir: Path | None = None) -> ManagedPrefetch:
     """Start reading from the URL `hotpass deploy` will use, when it is known without Prefect:
-    --api-url, PREFECT_API_URL, or the local server recorded under `home` (.hotpass/)."""
+    --api-url, PREFECT_API_URL, the URL Prefect's settings gave last time if they are unchanged
+    (deploy.settings_memo, kept in `memo_dir`), or the local server recorded under `home`."""
     url = explicit_url or os.environ.get("PREFECT_API_URL")
     if url:
         return ManagedPrefetch(url, settled=True)
+    known, configured = False, None
+    if memo_dir is not None:
+        from hotpass.deploy.settings_memo import recall_configured_url
+
+        known, configured = recall_configured_url(memo_dir)
+    if configured:
+        return ManagedPrefetch(configured, settled=True)
     from hotpass.prefect_local.server import running_server
 
     local = running_server(home or Path(".hotpass"))
-    return ManagedPrefetch(local.api_url if local else None)
+    return ManagedPrefetch(local.api_url if local else None, settled=known)
 
 
 def _headers() -> dict[str, str]:

@@ -3,6 +3,7 @@ against the live server, then (unless --dry-run) apply only what changed."""
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from hotpass.errors import UsageError
@@ -36,6 +37,7 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
     if cache is not None:
         cache.store(desired)
     with prefect_client(request.api_url) as client:
+        _remember_settings(request, cache)
         managed = prefetch.result(str(client.api_url)) if prefetch else None
         plan = plan_deployments(client, specs, prune=request.prune, desired=desired,
                                 managed=managed)
@@ -46,6 +48,14 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
 
             build_images(specs, push=request.push_image)
         return apply_result(request, plan, apply_plan(client, plan, specs))
+
+
+def _remember_settings(request: DeployRequest, cache: DesiredCache | None) -> None:
+    """When Prefect's settings chose the URL, remember what they say (deploy.settings_memo)."""
+    if cache is not None and not (request.api_url or os.environ.get("PREFECT_API_URL")):
+        from hotpass.deploy.settings_memo import remember_configured_url
+
+        remember_configured_url(cache.path.parent)
 
 
 def _summary(plan: DeployPlan) -> str:

@@ -78,13 +78,15 @@ def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
 def run_deploy(request: DeployRequest) -> DeployResult:
     if request.no_upload:
         return build_offline(request, select_specs(request))
-    from hotpass.deploy.cache import open_cache
+    from hotpass.deploy.cache import DEFAULT_CACHE_DIR, open_cache
     from hotpass.deploy.prefetch import start_prefetch
     from hotpass.deploy.server import deploy_to_server
     from hotpass.deploy.unchanged import unchanged_result
 
-    prefetch = start_prefetch(request.api_url)  # reads the server while manifests validate
-    cache = (open_cache(request.manifest_dir, request.selection, cache_dir=request.cache_dir)
+    cache_dir = request.cache_dir or DEFAULT_CACHE_DIR
+    # reads the server while the cache is keyed and (on a miss) the manifests validate
+    prefetch = start_prefetch(request.api_url, memo_dir=cache_dir if request.use_cache else None)
+    cache = (open_cache(request.manifest_dir, request.selection, cache_dir=cache_dir)
              if request.use_cache else None)
     cached = cache.load() if cache is not None else None
     if cached is not None:  # unchanged inputs: nothing to validate or build

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -114,11 +115,17 @@ print("EXIT", code, "PREFECT", "prefect" in sys.modules, file=sys.stderr)
 
 
 @pytest.mark.integration
-def test_a_warm_unchanged_apply_does_not_import_prefect(prefect_server, tmp_path):
+@pytest.mark.parametrize("url_from", ["environment", "local server"])
+def test_a_warm_unchanged_apply_does_not_import_prefect(prefect_server, tmp_path, url_from):
     tag = uuid.uuid4().hex[:8]
     write_manifests(tmp_path / "set", tag)
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")},
-           "PREFECT_API_URL": prefect_server.api_url}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    if url_from == "environment":
+        env["PREFECT_API_URL"] = prefect_server.api_url
+    else:  # `hotpass server start` recorded it in .hotpass/; Prefect's own settings are empty
+        (tmp_path / ".hotpass").mkdir()
+        shutil.copy(Path(prefect_server.home) / "server.json", tmp_path / ".hotpass")
+        env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     argv = [sys.executable, "-c", PROBE, "deploy", "--json", "--manifest-dir",
             str(tmp_path / "set")]
 
@@ -132,3 +139,7 @@ def test_a_warm_unchanged_apply_does_not_import_prefect(prefect_server, tmp_path
     probe, document = run()
     assert probe == "EXIT 0 PREFECT False"
     assert [r["action"] for r in document["deployments"]] == ["unchanged", "unchanged"]
+    if url_from == "local server":  # a URL in Prefect's settings would win: known, not assumed
+        (tmp_path / ".env").write_text(f"PREFECT_API_URL={prefect_server.api_url}\n")
+        assert run()[0] == "EXIT 0 PREFECT True"
+        assert run()[0] == "EXIT 0 PREFECT False"
