@@ -11,18 +11,19 @@ run id and never submitted twice."""
 
 from __future__ import annotations
 
+import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hotpass.backfill.counts import output_counts
+from hotpass.backfill.prefect_api import api_settings, prefect_errors, sync_client
 from hotpass.backfill.runs import RunOutcome, RunSpec, failed_outcome, restore
 from hotpass.backfill.slot import GLOBAL_LIMIT, slot_times
 from hotpass.backfill.state import utc_now
-from hotpass.errors import HotpassError, PrefectUnavailable, UsageError
+from hotpass.errors import HotpassError, UsageError
 
 if TYPE_CHECKING:
     from uuid import UUID
@@ -56,28 +57,22 @@ class PrefectTarget:
     prefetch: int | None = None  # children in flight beyond the concurrency; None: concurrency
 
 
-@contextmanager
-def _api(api_url: str | None) -> Iterator[None]:
-    if not api_url:
-        yield
-        return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+@dataclass(frozen=True)
+class Fanout:
+    """What `prepare` found: the refinement deployment, its work pool, the pool's online
+    workers, and the job variables each child is submitted with."""
 
-    with temporary_settings(updates={PREFECT_API_URL: api_url}):
-        yield
-
-
-def _client() -> SyncPrefectClient:
-    from prefect.client.orchestration import get_client
-
-    return get_client(sync_client=True)
+    deployment_id: str
+    pool: str
+    online: int
+    job_variables: Mapping[str, Any] = field(default_factory=dict)
 
 
-def prepare(target: PrefectTarget, concurrency: int) -> tuple[str, str, int]:
+def prepare(target: PrefectTarget, concurrency: int) -> Fanout:
     """Find the deployment and its online workers, and set the global limit.
 
-    Returns (deployment id, work pool, online workers); raises NoWorkersOnline when none."""
-    with _api(target.api_url), _prefect_errors(), _client() as client:
+    Raises NoWorkersOnline when no worker is online in the deployment's pool."""
+    with api_settings(target.api_url), prefect_errors(), sync_client() as client:
         deployment = _deployment(client, target.deployment)
         pool = deployment.work_pool_name
         if not pool:
@@ -86,7 +81,31 @@ def prepare(target: PrefectTarget, concurrency: int) -> tuple[str, str, int]:
         if not online:
             raise NoWorkersOnline(f"no worker is online in work pool {pool!r}")
         client.upsert_global_concurrency_limit_by_name(GLOBAL_LIMIT, concurrency)
-        return str(deployment.id), pool, online
+        variables = child_job_variables(client.read_work_pool(pool), deployment.job_variables)
+        return Fanout(str(deployment.id), pool, online, variables)
+
+
+def engine_command() -> str:
+    """This interpreter's flow engine, as the command a process worker runs for a child."""
+    from prefect.utilities.processutils import command_to_string
+
+    return command_to_string([sys.executable, "-m", "prefect.engine"])
+
+
+def child_job_variables(work_pool: Any, deployment_variables: Mapping[str, Any] | None,
+                        ) -> dict[str, Any]:
+    """On a process pool where neither the pool nor the deployment chose a command, children
+    run `engine_command()` directly. Left to itself a Prefect 3.8 process worker starts a
+    workspace supervisor, a first interpreter importing Prefect (~1.5 s of CPU), which then
+    execs the engine in a second one; a backfill pays that once per child, on the same cores
+    as the runs' work. Workers share this file system, so this interpreter is theirs too."""
+    if getattr(work_pool, "type", None) != "process" or "command" in (deployment_variables or {}):
+        return {}
+    template = getattr(work_pool, "base_job_template", None) or {}
+    command = template.get("variables", {}).get("properties", {}).get("command", {})
+    if command.get("default"):
+        return {}
+    return {"command": engine_command()}
 
 
 def _online_workers(client: SyncPrefectClient, pool: str) -> int:
@@ -109,22 +128,11 @@ def _deployment(client: SyncPrefectClient, name: str) -> Any:
                          hint="register it with `hotpass deploy --flow refinement`") from None
 
 
-@contextmanager
-def _prefect_errors() -> Iterator[None]:
-    import httpx
-
-    try:
-        yield
-    except (httpx.HTTPError, OSError) as exc:
-        raise PrefectUnavailable(f"the Prefect API did not answer: {exc}",
-                                 hint="check PREFECT_API_URL and `hotpass server status`") from None
-
-
-def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployment_id: str,
+def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, fanout: Fanout,
                     concurrency: int, on_outcome: OnOutcome, hooks: Hooks) -> list[RunOutcome]:
-    """Run `specs` as child flow runs, `concurrency + prefetch` in flight, each child holding a
-    `hotpass:backfill` slot (at most `concurrency`) around its work; see the module docstring.
-    `deployment_id` is the refinement deployment `prepare` found."""
+    """Run `specs` as child flow runs of the deployment `prepare` found (`fanout`),
+    `concurrency + prefetch` in flight, each child holding a `hotpass:backfill` slot (at most
+    `concurrency`) around its work; see the module docstring."""
     ahead = max(1, concurrency) + max(0, concurrency if target.prefetch is None
                                       else target.prefetch)
     queue, outcomes = list(specs), []
@@ -134,11 +142,11 @@ def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, deployme
         on_outcome(outcome)
         outcomes.append(outcome)
 
-    with _api(target.api_url), _client() as client:
+    with api_settings(target.api_url), sync_client() as client:
         poller = _Poller(client, target)
         while queue or in_flight:
             while queue and len(in_flight) < ahead:
-                started = _start(client, queue.pop(0), deployment_id, target, hooks)
+                started = _start(client, queue.pop(0), fanout, target, hooks)
                 if isinstance(started, RunOutcome):
                     report(started)
                 else:
@@ -196,7 +204,7 @@ def _read_flow_runs(client: SyncPrefectClient, ids: list[UUID]) -> dict[UUID, Fl
     return {run.id: run for run in runs}
 
 
-def _start(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
+def _start(client: SyncPrefectClient, spec: RunSpec, fanout: Fanout,
            target: PrefectTarget, hooks: Hooks) -> _InFlight | RunOutcome:
     """Re-attach the child a killed backfill submitted, or restore the run and submit it."""
     submitted_at = utc_now()
@@ -204,7 +212,7 @@ def _start(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
         flow_run = _attached(client, spec)
         if flow_run is None:
             restore(spec)
-            flow_run = _submit(spec, deployment_id)
+            flow_run = _submit(spec, fanout)
             hooks.submitted(spec, str(flow_run.id))
     except HotpassError as exc:
         return failed_outcome(spec, exc.message, executor="prefect", started_at=submitted_at)
@@ -212,44 +220,6 @@ def _start(client: SyncPrefectClient, spec: RunSpec, deployment_id: str,
         return failed_outcome(spec, f"{type(exc).__name__}: {exc}", executor="prefect",
                               started_at=submitted_at)
     return _InFlight(spec, flow_run, submitted_at, time.monotonic() + target.run_timeout)
-
-
-def release_stale_leases(target: PrefectTarget, lease_ids: Sequence[str]) -> None:
-    """Give back the slots held by a killed backfill whose state file was written when the
-    parent itself held the slots (children hold them now and give them back themselves), so a
-    resume need not wait for them to expire. An expired or released lease is ignored."""
-    if not lease_ids:
-        return
-    from uuid import UUID
-
-    from prefect.concurrency._sync import release_concurrency_slots_with_lease
-
-    with _api(target.api_url):
-        for lease_id in lease_ids:
-            try:
-                release_concurrency_slots_with_lease(UUID(lease_id))
-            except Exception:  # gone already: nothing to give back
-                continue
-
-
-def cancel_unfinished(target: PrefectTarget, flow_run_ids: Sequence[str]) -> list[str]:
-    """Cancel child runs a killed backfill had submitted, before they are redone locally (so a
-    worker coming back cannot run them a second time). Returns the ids it cancelled."""
-    if not flow_run_ids:
-        return []
-    from uuid import UUID
-
-    from prefect.states import Cancelled
-
-    cancelled = []
-    with _api(target.api_url), _prefect_errors(), _client() as client:
-        for flow_run_id in flow_run_ids:
-            flow_run = client.read_flow_run(UUID(flow_run_id))
-            if flow_run.state is None or not flow_run.state.is_final():
-                client.set_flow_run_state(flow_run.id, Cancelled(
-                    message="the backfill ran this locally: no worker was online"), force=True)
-                cancelled.append(flow_run_id)
-    return cancelled
 
 
 def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
@@ -268,15 +238,16 @@ def _attached(client: SyncPrefectClient, spec: RunSpec) -> FlowRun | None:
         return None
 
 
-def _submit(spec: RunSpec, deployment_id: str) -> FlowRun:
+def _submit(spec: RunSpec, fanout: Fanout) -> FlowRun:
     """Create the child run; inside a flow run, Prefect links it to that run as its child."""
     from prefect.client.schemas.objects import FlowRun as FlowRunModel
     from prefect.deployments import run_deployment
 
     flow_run = run_deployment(
-        deployment_id, parameters=child_parameters(spec), timeout=0,
+        fanout.deployment_id, parameters=child_parameters(spec), timeout=0,
         flow_run_name=f"backfill-{spec.label}", idempotency_key=spec.idempotency_key,
-        tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"])
+        tags=["hotpass-backfill", f"backfill:{spec.backfill_id}"],
+        job_variables=dict(fanout.job_variables) or None)
     if not isinstance(flow_run, FlowRunModel):  # an event loop here would make it a coroutine
         raise HotpassError("child runs must be submitted from synchronous code")
     return flow_run

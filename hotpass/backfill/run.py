@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotpass.backfill import metrics, prefect_fanout
+from hotpass.backfill import metrics, prefect_fanout, recovery
 from hotpass.backfill.local import RunOne, run_local
 from hotpass.backfill.plan import BackfillRequest, build_state
 from hotpass.backfill.runs import RunOutcome, RunSpec
@@ -83,17 +83,17 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
                             state.runs, state.missing_dates)
     # before anything is written: an unreachable server (exit 3) leaves the state as it was
-    executor, deployment_id = _choose_executor(request, selected, result, emit)
-    result.executor = executor
+    fanout = _choose_executor(request, selected, result, emit)
+    executor = result.executor = "local" if fanout is None else "prefect"
     for record in selected:
         _begin(record)
     save_state(state, path)
     specs = [_spec(state, record) for record in selected]
     emit(BackfillEvent("start", message=executor, total=len(specs)))
-    if executor == "prefect":
-        prefect_fanout.release_stale_leases(request.prefect, stale_leases)
+    if fanout is not None:
+        recovery.release_stale_leases(request.prefect, stale_leases)
         prefect_fanout.run_via_prefect(
-            specs, target=request.prefect, deployment_id=deployment_id,
+            specs, target=request.prefect, fanout=fanout,
             concurrency=request.concurrency, on_outcome=tracker.finished,
             hooks=prefect_fanout.Hooks(submitted=tracker.submitted))
     else:
@@ -103,26 +103,25 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
 
 
 def _choose_executor(request: BackfillRequest, selected: list[RunRecord],
-                     result: BackfillResult, emit: OnEvent) -> tuple[str, str]:
+                     result: BackfillResult, emit: OnEvent) -> prefect_fanout.Fanout | None:
+    """The child runs' deployment and pool when the backfill runs via Prefect, else None."""
     if not (request.via_prefect and selected):
-        return "local", ""
+        return None
     try:
-        deployment_id, _pool, _online = prefect_fanout.prepare(request.prefect,
-                                                               request.concurrency)
+        return prefect_fanout.prepare(request.prefect, request.concurrency)
     except prefect_fanout.NoWorkersOnline as exc:
         message = f"{exc.message}: running the backfill locally instead (process pool)"
         result.warnings.append(message)
         emit(BackfillEvent("warning", message=message))
         _cancel_orphans(request, selected, result, emit)
-        return "local", ""
-    return "prefect", deployment_id
+        return None
 
 
 def _cancel_orphans(request: BackfillRequest, selected: list[RunRecord],
                     result: BackfillResult, emit: OnEvent) -> None:
     submitted = [r for r in selected if r.flow_run_id]
-    cancelled = prefect_fanout.cancel_unfinished(request.prefect,
-                                                 [str(r.flow_run_id) for r in submitted])
+    cancelled = recovery.cancel_unfinished(request.prefect,
+                                           [str(r.flow_run_id) for r in submitted])
     for record in submitted:
         record.flow_run_id = None
     if cancelled:

@@ -10,8 +10,9 @@ reads them (flow results are not persisted, labels come with the flow run it alr
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,8 @@ from hotpass.errors import UsageError
 # (pattern ^[^/%&><]+$); the ':' form mirrors Prefect's own `deployment:<id>` limits.
 GLOBAL_LIMIT = "hotpass:backfill"
 LEASE_SECONDS = 60  # the server's minimum: a slot held by a killed child expires soonest
+SLOT_POLL_SECONDS = 0.5  # a waiting child asks for a slot this often (see _acquire)
+LOCKED = 423  # the server's answer when no slot is free
 LABEL_STARTED = "hotpass.backfill.slot_started_at"
 LABEL_FINISHED = "hotpass.backfill.slot_finished_at"
 
@@ -43,18 +46,17 @@ class SlotHeld:
 
 
 @contextmanager
-def backfill_slot(enabled: bool) -> Iterator[SlotHeld]:
+def backfill_slot(enabled: bool, *, poll_seconds: float = SLOT_POLL_SECONDS,
+                  sleep: Callable[[float], None] = time.sleep) -> Iterator[SlotHeld]:
     """Hold one `hotpass:backfill` slot around the body when `enabled` (a backfill child run);
     a no-op otherwise. The recorded times lie inside the time the slot was held."""
     held = SlotHeld()
     if not enabled:
         yield held
         return
-    from prefect.concurrency.sync import concurrency
-
     try:
-        with _missing_limit_explained(), concurrency(
-                GLOBAL_LIMIT, occupy=1, strict=True, lease_duration=LEASE_SECONDS):
+        with ExitStack() as stack:
+            _acquire(stack, poll_seconds, sleep)
             held.started_at = utc_now()
             try:
                 yield held
@@ -65,6 +67,30 @@ def backfill_slot(enabled: bool) -> Iterator[SlotHeld]:
             _label_flow_run(held)
 
 
+def _acquire(stack: ExitStack, poll_seconds: float, sleep: Callable[[float], None]) -> None:
+    """Take a slot, asking again every `poll_seconds` while none is free.
+
+    Prefect's own wait sleeps for the server's Retry-After, which grows with every refusal
+    (average hold × refusals / limit, up to 30 s): a child that has waited longest retries
+    least often, and one starting later took the freed slot first (a child waited 16 s with
+    slots free 4 times meanwhile). One try at a time with a short fixed pause keeps waiting
+    children taking slots as they free up."""
+    from prefect.concurrency.sync import concurrency
+
+    while True:
+        try:
+            with _missing_limit_explained():
+                stack.enter_context(concurrency(GLOBAL_LIMIT, occupy=1, strict=True,
+                                                lease_duration=LEASE_SECONDS, max_retries=0))
+            return
+        except _SlotTaken:
+            sleep(poll_seconds)
+
+
+class _SlotTaken(Exception):
+    """The limit has no free slot right now (HTTP 423)."""
+
+
 @contextmanager
 def _missing_limit_explained() -> Iterator[None]:
     from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
@@ -72,6 +98,8 @@ def _missing_limit_explained() -> Iterator[None]:
     try:
         yield
     except ConcurrencySlotAcquisitionError as exc:
+        if getattr(getattr(exc.__cause__, "response", None), "status_code", None) == LOCKED:
+            raise _SlotTaken() from None
         raise UsageError(
             f"a backfill run needs the global concurrency limit {GLOBAL_LIMIT!r}: {exc}",
             hint="start backfills with `hotpass backfill --via-prefect` or the backfill "
@@ -80,16 +108,21 @@ def _missing_limit_explained() -> Iterator[None]:
 
 
 def _label_flow_run(held: SlotHeld) -> None:
-    """Put the slot times on this flow run (after the slot is given back: not on its clock)."""
-    from prefect.client.orchestration import get_client
+    """Put the slot times on this flow run (after the slot is given back: not on its clock).
+
+    Through hotpass's client: a SQLite server often answers this read-then-write with 503
+    "database is locked", which Prefect's client repeats only after 2 s, 4 s, … (the child then
+    ends seconds after its work); hotpass's transport repeats it within a fraction of one."""
     from prefect.runtime import flow_run
+
+    from hotpass.prefect_local.client import prefect_client
 
     if not flow_run.id:
         return
     from uuid import UUID
 
     try:
-        with get_client(sync_client=True) as client:
+        with prefect_client() as client:
             client.update_flow_run_labels(UUID(str(flow_run.id)), {
                 LABEL_STARTED: str(held.started_at), LABEL_FINISHED: str(held.finished_at)})
     except Exception as exc:  # the run's work is done; the parent falls back to run times

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from hotpass.backfill.plan import BackfillRequest
-from hotpass.backfill.prefect_fanout import GLOBAL_LIMIT, PrefectTarget
+from hotpass.backfill.prefect_fanout import GLOBAL_LIMIT, PrefectTarget, engine_command
 from hotpass.backfill.run import BackfillEvent, run_backfill
 from tests.backfill.zips import good_zip
 
@@ -129,6 +129,8 @@ def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any
         assert (labels[LABEL_STARTED], labels[LABEL_FINISHED]) == (record.started_at,
                                                                    record.finished_at)
     assert 1 <= _max_overlap(result.runs) <= 2
+    # the worker started each child's engine directly, with no workspace supervisor before it
+    assert {r.job_variables.get("command") for r in runs.values()} == {engine_command()}
     keys = sorted(r.idempotency_key for r in runs.values())
     assert keys[0] == f"{result.backfill_id}/2024-03-01/v1"
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
