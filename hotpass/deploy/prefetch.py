@@ -25,8 +25,12 @@ TIMEOUT = 30.0
 class ManagedPrefetch:
     """Managed deployments (API JSON keyed by `flow-name/deployment-name`) read in a thread."""
 
-    def __init__(self, api_url: str | None, *, settled: bool = False) -> None:
+    def __init__(self, api_url: str | None, *, settled: bool = False,
+                 names: list[str] | None = None) -> None:
         self.api_url = api_url
+        # only the managed deployments with these deployment names (all when None): the
+        # server serialises ~10 ms per deployment, and a set need not pay for its neighbours
+        self.names = names
         # True when `api_url` is the URL the Prefect client will use (given explicitly or by
         # PREFECT_API_URL); a recorded local server may still lose to a Prefect profile's URL.
         self.settled = settled and bool(api_url)
@@ -37,15 +41,18 @@ class ManagedPrefetch:
                                             daemon=True)
             self._thread.start()
 
-    def result(self, api_url: str) -> dict[str, dict[str, Any]] | None:
-        """The prefetched deployments if they came from `api_url`, else None."""
+    def result(self, api_url: str, *, every: bool = False) -> dict[str, dict[str, Any]] | None:
+        """The prefetched deployments if they came from `api_url` (and, with `every`, are all
+        the managed ones, as pruning needs), else None."""
         if self._thread is None or api_url.rstrip("/") != (self.api_url or "").rstrip("/"):
+            return None
+        if every and self.names is not None:
             return None
         self._thread.join(TIMEOUT)
         return self._result
 
     def missing_pools(self, pools: list[str]) -> list[str] | None:
-        """Which of `pools` the server lacks, read with httpx; None if that cannot be read."""
+        """Which of `pools` the server lacks; None if that cannot be read."""
         if not self.api_url:
             return None
         try:
@@ -56,30 +63,31 @@ class ManagedPrefetch:
 
     def _run(self) -> None:
         try:
-            self._result = read_managed(str(self.api_url))
+            self._result = read_managed(str(self.api_url), self.names)
         except Exception:  # noqa: BLE001 - a hint only; the plan reads again on any failure
             self._result = None
 
 
 def start_prefetch(explicit_url: str | None, home: Path | None = None,
-                   memo_dir: Path | None = None) -> ManagedPrefetch:
+                   memo_dir: Path | None = None,
+                   names: list[str] | None = None) -> ManagedPrefetch:
     """Start reading from the URL `hotpass deploy` will use, when it is known without Prefect:
     --api-url, PREFECT_API_URL, the URL Prefect's settings gave last time if they are unchanged
     (deploy.settings_memo, kept in `memo_dir`), or the local server recorded under `home`."""
     url = explicit_url or os.environ.get("PREFECT_API_URL")
     if url:
-        return ManagedPrefetch(url, settled=True)
+        return ManagedPrefetch(url, settled=True, names=names)
     known, configured = False, None
     if memo_dir is not None:
         from hotpass.deploy.settings_memo import recall_configured_url
 
         known, configured = recall_configured_url(memo_dir)
     if configured:
-        return ManagedPrefetch(configured, settled=True)
+        return ManagedPrefetch(configured, settled=True, names=names)
     from hotpass.prefect_local.server import running_server
 
     local = running_server(home or Path(".hotpass"))
-    return ManagedPrefetch(local.api_url if local else None, settled=known)
+    return ManagedPrefetch(local.api_url if local else None, settled=known, names=names)
 
 
 def _headers() -> dict[str, str]:
@@ -112,19 +120,24 @@ def read_pools(api_url: str, pools: list[str]) -> set[str]:
     return {pool["name"] for pool in found}
 
 
-def read_managed(api_url: str) -> dict[str, dict[str, Any]]:
+def read_managed(api_url: str, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
+    """Managed deployments keyed by `flow-name/deployment-name`; only those with a deployment
+    name in `names` when given."""
+    where: dict[str, Any] = {"tags": {"all_": [MANAGED_TAG]}}
+    if names is not None:
+        where["name"] = {"any_": names}
     found: list[dict[str, Any]] = []
     while True:
-        page = _post(api_url, "deployments/filter", {
-            "deployments": {"tags": {"all_": [MANAGED_TAG]}}, "limit": PAGE,
-            "offset": len(found)})
+        page = _post(api_url, "deployments/filter", {"deployments": where, "limit": PAGE,
+                                                     "offset": len(found)})
         found += page
         if len(page) < PAGE:
             break
     flow_ids = sorted({d["flow_id"] for d in found})
-    names: dict[str, str] = {}
+    flow_names: dict[str, str] = {}
     for start in range(0, len(flow_ids), PAGE):
         flows = _post(api_url, "flows/filter", {
             "flows": {"id": {"any_": flow_ids[start:start + PAGE]}}, "limit": PAGE})
-        names.update({f["id"]: f["name"] for f in flows})
-    return {f"{names[d['flow_id']]}/{d['name']}": d for d in found if d["flow_id"] in names}
+        flow_names.update({f["id"]: f["name"] for f in flows})
+    return {f"{flow_names[d['flow_id']]}/{d['name']}": d for d in found
+            if d["flow_id"] in flow_names}

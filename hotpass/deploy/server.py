@@ -38,7 +38,8 @@ def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
         cache.store(desired)
     with prefect_client(request.api_url) as client:
         _remember_settings(request, cache)
-        managed = prefetch.result(str(client.api_url)) if prefetch else None
+        managed = (prefetch.result(str(client.api_url), every=request.prune) if prefetch
+                   else None)
         plan = plan_deployments(client, specs, prune=request.prune, desired=desired,
                                 managed=managed)
         if request.dry_run:

@@ -84,11 +84,15 @@ def run_deploy(request: DeployRequest) -> DeployResult:
     from hotpass.deploy.unchanged import unchanged_result
 
     cache_dir = request.cache_dir or DEFAULT_CACHE_DIR
-    # reads the server while the cache is keyed and (on a miss) the manifests validate
-    prefetch = start_prefetch(request.api_url, memo_dir=cache_dir if request.use_cache else None)
     cache = (open_cache(request.manifest_dir, request.selection, cache_dir=cache_dir)
              if request.use_cache else None)
     cached = cache.load() if cache is not None else None
+    # reads the server while (on a miss) the manifests validate; on a hit only the set's
+    # deployments, unless pruning needs every managed one
+    names = (sorted({c.deployment.partition("/")[2] for c in cached})
+             if cached is not None and not request.prune else None)
+    prefetch = start_prefetch(request.api_url, memo_dir=cache_dir if request.use_cache else None,
+                              names=names)
     if cached is not None:  # unchanged inputs: nothing to validate or build
         result = unchanged_result(request, cached, prefetch)
         if result is not None:

@@ -42,7 +42,7 @@ def unchanged_plan(cached: tuple[CachedDeployment, ...], prefetch: ManagedPrefet
     """A plan of `unchanged` rows only, or None."""
     if not prefetch.settled or prefetch.api_url is None:
         return None
-    managed = prefetch.result(prefetch.api_url)
+    managed = prefetch.result(prefetch.api_url, every=prune)
     if managed is None:
         return None
     rows = []
