@@ -51,17 +51,20 @@ def export(c: Context, manifest_dir: str | None = None, flow: list[str] | None =
 SERVER_HELP = {**FLAG_HELP, "prune": "also delete managed deployments not in the set",
                "api_url": "Prefect API URL (default: PREFECT_API_URL, then .hotpass/)",
                "build_image": "build each manifest's image (needs a Docker engine)",
-               "push_image": "push the built images"}
+               "push_image": "push the built images",
+               "no_cache": "rebuild the desired state instead of using .hotpass/cache"}
 
 
 @task(help={k: v for k, v in SERVER_HELP.items() if not k.endswith("_image")},
       iterable=["flow"])
 @reports_errors
-def plan(c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
-         prune: bool = False, api_url: str | None = None, json: bool = False) -> None:
+def plan(  # noqa: PLR0913 - Invoke maps one parameter per CLI flag
+        c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
+        prune: bool = False, api_url: str | None = None, no_cache: bool = False,
+        json: bool = False) -> None:
     """Compare the manifests with the server: create/update/unchanged(/delete); write nothing."""
     _deploy(c, manifest_dir, flow or [], as_json=json, dry_run=True, prune=prune,
-            api_url=api_url)
+            api_url=api_url, use_cache=not no_cache)
 
 
 @task(help=SERVER_HELP, iterable=["flow"])
@@ -69,10 +72,10 @@ def plan(c: Context, manifest_dir: str | None = None, flow: list[str] | None = N
 def apply(  # noqa: PLR0913 - Invoke maps one parameter per CLI flag
         c: Context, manifest_dir: str | None = None, flow: list[str] | None = None,
         prune: bool = False, api_url: str | None = None, build_image: bool = False,
-        push_image: bool = False, json: bool = False) -> None:
+        push_image: bool = False, no_cache: bool = False, json: bool = False) -> None:
     """Plan, then write only the creates, updates (and with --prune, deletes)."""
     _deploy(c, manifest_dir, flow or [], as_json=json, prune=prune, api_url=api_url,
-            build_image=build_image, push_image=push_image)
+            build_image=build_image, push_image=push_image, use_cache=not no_cache)
 
 
 collection = Collection("deploy", validate, export, plan, apply)

@@ -35,3 +35,8 @@ def test_validate_reports_bad_manifests_with_exit_2() -> None:
     result = invoke("deploy.validate", "--manifest-dir", str(cases))
     assert result.returncode == 2
     assert "unknown.yaml:4:1: retries: unknown field" in result.stderr
+
+
+def test_plan_and_apply_offer_the_cache_bypass() -> None:
+    for name in ("deploy.plan", "deploy.apply"):
+        assert "--no-cache" in invoke("--help", name).stdout
