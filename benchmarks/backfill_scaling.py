@@ -10,7 +10,9 @@ end to end (a fresh process each, fresh restore root) with `--concurrency 1`, `-
 and `--concurrency 2 --via-prefect` (a throw-away local server and two workers, started and
 stopped here; their start-up is not timed). Prints the wall times and the ratios
 `local2 / sequential` (target ≤ 0.65; the local modes run --repeat times, interleaved, best
-kept) and the via-Prefect overhead per run `(prefect - local2) / runs` (target ≤ 1.5 s).
+kept) and the via-Prefect overhead per run `(prefect - local2) / runs` (target ≤ 1.5 s), with
+the CPU the backfill, the workers (with their flow runs) and the server spent, and how long a
+child spent in each phase on average (`--timeline`: each child's moments).
 Not a test: nothing here runs under pytest.
 """
 
@@ -18,12 +20,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -54,16 +57,37 @@ def timed_backfill(folder: Path, name: str, days: int, extra: list[str],
             FIRST_DAY.isoformat(), "--end-date", last.isoformat(), "--archive-root",
             str(folder / "archive"), "--restore-root", str(folder / name), *extra]
     cpu_before = _children_cpu()
+    START[name] = datetime.now(UTC)
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
-    elapsed = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"{name} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    with tempfile.TemporaryFile("w+") as output:  # progress lines come on stderr
+        process = subprocess.Popen(argv, env=env, stdout=output, stderr=subprocess.PIPE,
+                                   text=True)
+        assert process.stderr is not None
+        lines = [(datetime.now(UTC), line) for line in process.stderr]  # when each was seen
+        returncode = process.wait()
+        elapsed = time.perf_counter() - start
+        output.seek(0)
+        if returncode != 0:
+            raise SystemExit(f"{name} failed ({returncode}):\n{output.read()}\n"
+                             f"{''.join(text for _, text in lines)}")
     CPU[name] = _children_cpu() - cpu_before
+    NOTICED[name] = {match[1]: at for at, line in lines
+                     if (match := re.match(r"\[\d+/\d+\] (\S+) ", line))}
     return elapsed
 
 
 CPU: dict[str, float] = {}
+START: dict[str, datetime] = {}
+NOTICED: dict[str, dict[str, datetime]] = {}  # run label -> when the backfill reported it
+
+
+def process_cpu(pids: int | list[int]) -> float:
+    """CPU seconds of running processes so far, with their finished children (Linux /proc)."""
+    total = 0.0
+    for pid in [pids] if isinstance(pids, int) else pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += sum(int(value) for value in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
 
 
 def _children_cpu() -> float:
@@ -91,10 +115,13 @@ def with_prefect(folder: Path, days: int) -> float:
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             deployment.apply()
         env = {**os.environ, **server.env}
+        pids = {"server": server.pid, "workers": [w.pid for w in workers]}
+        before = {key: process_cpu(pids[key]) for key in pids}
         elapsed = timed_backfill(folder, "prefect", days,
                                  ["--concurrency", "2", "--via-prefect", "--api-url",
                                   server.api_url, "--deployment",
                                   f"{REFINEMENT_FLOW_NAME}/{DEPLOYMENT}"], env)
+        CPU.update({f"prefect {key}": process_cpu(pids[key]) - before[key] for key in pids})
         LATENCY.update(child_latency(server.api_url))
         return elapsed
     finally:
@@ -104,17 +131,48 @@ def with_prefect(folder: Path, days: int) -> float:
 
 
 LATENCY: dict[str, float] = {}
+TIMELINE: list[str] = []
 
 
 def child_latency(api_url: str) -> dict[str, float]:
-    """Mean seconds a child run waited from creation to Running, and ran."""
+    """Mean seconds each child spent in each phase (see `timeline`); fills TIMELINE."""
     from hotpass.prefect_local.client import prefect_client
 
     with prefect_client(api_url) as client:
         runs = [r for r in client.read_flow_runs(limit=200) if r.start_time and r.end_time]
-    waits = [(r.start_time - r.created).total_seconds() for r in runs if r.created]
-    return {"start_latency": sum(waits) / max(len(waits), 1),
-            "run_time": sum(r.total_run_time.total_seconds() for r in runs) / max(len(runs), 1)}
+        moments = [child_moments(client, run) for run in sorted(runs, key=lambda r: r.created)]
+    TIMELINE[:] = timeline(runs, moments, START["prefect"], NOTICED["prefect"])
+    phases = {"scheduled": (0, 1), "starting": (1, 2), "slot_wait": (2, 3), "work": (3, 4),
+              "ending": (4, 5)}
+    means = {}
+    for phase, (first, last) in phases.items():
+        spans = [(m[last] - m[first]).total_seconds() for m in moments if m[first] and m[last]]
+        means[phase] = sum(spans) / max(len(spans), 1)
+    return means
+
+
+def child_moments(client: Any, run: Any) -> list[datetime | None]:
+    """created, Pending (a worker took it), Running (its engine started the flow), slot taken
+    and given back (its work), final state."""
+    from hotpass.backfill.slot import slot_times
+
+    states = {s.type.value: s.timestamp for s in client.read_flow_run_states(run.id)}
+    slot = slot_times(run.labels) or ("", "")
+    return [run.created, states.get("PENDING"), states.get("RUNNING"),
+            *(datetime.fromisoformat(t) if t else None for t in slot), run.end_time]
+
+
+def timeline(runs: list[Any], moments: list[list[datetime | None]], start: datetime,
+             noticed: dict[str, datetime]) -> list[str]:
+    """Per child, seconds after the backfill process started: its moments and when the
+    backfill reported it."""
+    rows = ["    child            created pending running slot-on slot-off   final  noticed"]
+    for run, row in zip(sorted(runs, key=lambda r: r.created), moments, strict=True):
+        label = run.name.removeprefix("backfill-")
+        cells = [f"{(m - start).total_seconds():7.1f}" if m else "      -"
+                 for m in [*row, noticed.get(label)]]
+        rows.append(f"    {label:<16} {' '.join(cells)}")
+    return rows
 
 
 def _spin(count: int) -> int:
@@ -146,8 +204,11 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=8)
     parser.add_argument("--rows", type=int, default=20_000, help="rows per day")
     parser.add_argument("--repeat", type=int, default=3,
-                        help="local replays per mode, interleaved; the best is kept")
+                        help="local replays per mode, interleaved; the best is kept "
+                        "(0: only the via-Prefect run)")
     parser.add_argument("--skip-prefect", action="store_true")
+    parser.add_argument("--timeline", action="store_true",
+                        help="print when each child run was created, taken, started, ...")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hotpass-backfill-bench-") as tmp:
         folder = Path(tmp)
@@ -160,19 +221,30 @@ def main() -> None:
             local2 = min(local2, timed_backfill(
                 folder, f"local2-{attempt}", args.days, ["--concurrency", "2"]))
         prefect = None if args.skip_prefect else with_prefect(folder, args.days)
+    report(args, calibration, sequential, local2, prefect)
+
+
+def report(args: argparse.Namespace, calibration: float, sequential: float, local2: float,
+           prefect: float | None) -> None:
     print(f"backfill of {args.days} days × {args.rows} rows on {os.cpu_count()} cores "
           f"(load average {os.getloadavg()[0]:.1f}; two CPU-bound loops in parallel take "
           f"{calibration:.2f} × their sequential time)")
-    print(f"  sequential (--concurrency 1):   {sequential:7.1f} s   "
-          f"(cpu {CPU['sequential0']:.1f} s; best of {args.repeat})")
-    print(f"  local pool (--concurrency 2):   {local2:7.1f} s   (best of {args.repeat})   "
-          f"ratio {local2 / sequential:.2f} × sequential (target ≤ 0.65)")
+    if args.repeat:
+        print(f"  sequential (--concurrency 1):   {sequential:7.1f} s   "
+              f"(cpu {CPU['sequential0']:.1f} s; best of {args.repeat})")
+        print(f"  local pool (--concurrency 2):   {local2:7.1f} s   (best of {args.repeat})   "
+              f"ratio {local2 / sequential:.2f} × sequential (target ≤ 0.65)")
     if prefect is not None:
-        overhead = (prefect - local2) / args.days
-        print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   "
-              f"overhead {overhead:+.2f} s per run over the local pool (target ≤ 1.5)")
-        print(f"    per child run: {LATENCY['start_latency']:.1f} s from creation to Running "
-              f"(worker poll + new interpreter), {LATENCY['run_time']:.1f} s running")
+        overhead = (f"overhead {(prefect - local2) / args.days:+.2f} s per run over the local "
+                    "pool (target ≤ 1.5)") if args.repeat else ""
+        print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   {overhead}"
+              f"\n    cpu: backfill process {CPU['prefect']:.1f} s, workers and their flow runs "
+              f"{CPU['prefect workers']:.1f} s, server {CPU['prefect server']:.1f} s")
+        print("    per child run (mean s): {scheduled:.1f} scheduled (worker poll), {starting:.1f} "
+              "starting (new interpreter), {slot_wait:.1f} waiting for a slot, {work:.1f} "
+              "working (slot held), {ending:.1f} ending".format(**LATENCY))
+        if args.timeline:
+            print("\n".join(TIMELINE))
 
 
 if __name__ == "__main__":
