@@ -133,7 +133,11 @@ def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any
     assert {r.job_variables.get("command") for r in runs.values()} == {engine_command()}
     keys = sorted(r.idempotency_key for r in runs.values())
     assert keys[0] == f"{result.backfill_id}/2024-03-01/v1"
-    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterParentFlowRunId
+    from prefect.client.schemas.filters import (
+        FlowRunFilter,
+        FlowRunFilterId,
+        FlowRunFilterParentFlowRunId,
+    )
 
     from hotpass.prefect_local.client import prefect_client
 
@@ -142,7 +146,10 @@ def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any
         children = client.read_flow_runs(flow_run_filter=FlowRunFilter(
             parent_flow_run_id=FlowRunFilterParentFlowRunId(
                 any_=[parent_state.state_details.flow_run_id])))
+        stage_task_runs = client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[r.id for r in children])))
     assert {str(r.id) for r in children} == set(runs)
+    assert stage_task_runs == []  # children run ingest/refine/write inline (refine.flow)
 
 
 def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, two_workers: str,
