@@ -16,20 +16,14 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from hotpass.deploy.plan import DeployPlan, Desired, PlanRow
-from hotpass.manifests.spec import DeploymentSpec
+from hotpass.deploy.plan import COMPARED_FIELDS, DeployPlan, Desired, PlanRow
 
 POOL_TYPE = "process"
-# changed-field name → the PATCH body keys it carries
-PATCH_KEYS = {
-    "description": ("description",), "tags": ("tags",), "parameters": ("parameters",),
-    # the server resolves a queue name within the pool sent beside it: always send both
-    "paused": ("paused",), "work_pool": ("work_pool_name", "work_queue_name"),
-    "work_queue": ("work_pool_name", "work_queue_name"),
-    "concurrency_limit": ("concurrency_limit",), "job_variables": ("job_variables",),
-    "entrypoint": ("entrypoint",), "enforce_parameter_schema": ("enforce_parameter_schema",),
-    "parameter_schema": ("parameter_openapi_schema",),
-}
+# changed-field name → the PATCH body keys it carries (schedules go through their own endpoints)
+PATCH_KEYS: dict[str, tuple[str, ...]] = {
+    label: (key,) for label, key in COMPARED_FIELDS if label != "schedules"}
+# the server resolves a queue name within the pool sent beside it: always send both
+PATCH_KEYS["work_pool"] = PATCH_KEYS["work_queue"] = ("work_pool_name", "work_queue_name")
 
 
 @dataclass(frozen=True)
@@ -39,20 +33,9 @@ class ApplyResult:
     writes: int
     seconds: float
 
-    def to_json(self) -> dict[str, Any]:
-        return {"deployments": [r.to_json() for r in self.rows],
-                "work_pools_created": list(self.pools_created), "writes": self.writes,
-                "seconds": round(self.seconds, 3)}
 
-
-def apply_plan(client: Any, plan: DeployPlan, specs: list[DeploymentSpec] | None = None,
-               ) -> ApplyResult:
-    """Perform the plan's writes in order: pools, creates, updates, deletes. `specs` is accepted
-    for symmetry with `plan_deployments`; the plan already carries what it needs."""
-    return _apply(client, plan)
-
-
-def _apply(client: Any, plan: DeployPlan) -> ApplyResult:
+def apply_plan(client: Any, plan: DeployPlan) -> ApplyResult:
+    """Perform the plan's writes in order: pools, creates, updates, deletes."""
     started = time.monotonic()
     for pool in plan.pools_to_create:
         create_pool(client, pool)
@@ -64,14 +47,10 @@ def _apply(client: Any, plan: DeployPlan) -> ApplyResult:
         elif row.action == "update":
             _update(client, row, plan.desired[row.id], plan.current[row.id])
         elif row.action == "delete" and row.deployment_id:
-            _delete(client, UUID(row.deployment_id))
+            client.delete_deployment(UUID(row.deployment_id))
         rows.append(row)
     return ApplyResult(tuple(rows), plan.pools_to_create, plan.writes,
                        time.monotonic() - started)
-
-
-def _delete(client: Any, deployment_id: UUID) -> None:
-    client.delete_deployment(deployment_id)
 
 
 def create_pool(client: Any, name: str) -> None:
@@ -93,7 +72,7 @@ def _create(client: Any, desired: Desired, flow_ids: dict[str, UUID]) -> PlanRow
 def _update(client: Any, row: PlanRow, desired: Desired, current: dict[str, Any]) -> None:
     deployment_id = UUID(str(current["id"]))
     body = {key: desired.payload.get(key) for name in row.changed_fields
-            for key in PATCH_KEYS.get(name, ())}
+            if name != "schedules" for key in PATCH_KEYS[name]}
     if body:
         client.request("PATCH", "/deployments/{id}", path_params={"id": deployment_id},
                        json=body)

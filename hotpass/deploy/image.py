@@ -4,21 +4,12 @@ stops with exit 2 before any server write."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from hotpass.errors import UsageError
 from hotpass.manifests.spec import DeploymentSpec
 
 NO_ENGINE_HINT = ("start a Docker engine (or point DOCKER_HOST at one), or deploy without "
                   "--build-image/--push-image: process workers run the installed package and "
                   "need no image")
-
-
-@dataclass(frozen=True)
-class ImageResult:
-    image: str
-    built: bool
-    pushed: bool
 
 
 def images_to_build(specs: list[DeploymentSpec]) -> list[str]:
@@ -48,17 +39,13 @@ def require_docker_engine() -> None:
                          hint=NO_ENGINE_HINT) from exc
 
 
-def build_images(specs: list[DeploymentSpec], *, push: bool) -> list[ImageResult]:
-    """Build every selected manifest's image from the current directory, pushing when asked."""
+def build_images(images: list[str], *, push: bool) -> None:
+    """Build each image (from `images_to_build`) from the current directory, pushing when
+    asked; `require_docker_engine` has been checked before anything was applied."""
     from prefect.docker import DockerImage
 
-    images = images_to_build(specs)
-    require_docker_engine()
-    results = []
     for name in images:
         image = DockerImage(name=name)
         image.build()
         if push:
             image.push()
-        results.append(ImageResult(name, True, push))
-    return results

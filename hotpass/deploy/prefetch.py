@@ -68,12 +68,11 @@ class ManagedPrefetch:
             self._result = None
 
 
-def start_prefetch(explicit_url: str | None, home: Path | None = None,
-                   memo_dir: Path | None = None,
+def start_prefetch(explicit_url: str | None, memo_dir: Path | None = None,
                    names: list[str] | None = None) -> ManagedPrefetch:
     """Start reading from the URL `hotpass deploy` will use, when it is known without Prefect:
     --api-url, PREFECT_API_URL, the URL Prefect's settings gave last time if they are unchanged
-    (deploy.settings_memo, kept in `memo_dir`), or the local server recorded under `home`."""
+    (deploy.settings_memo, kept in `memo_dir`), or the local server recorded in .hotpass/."""
     url = explicit_url or os.environ.get("PREFECT_API_URL")
     if url:
         return ManagedPrefetch(url, settled=True, names=names)
@@ -84,9 +83,10 @@ def start_prefetch(explicit_url: str | None, home: Path | None = None,
         known, configured = recall_configured_url(memo_dir)
     if configured:
         return ManagedPrefetch(configured, settled=True, names=names)
+    from hotpass.prefect_local.client import DEFAULT_HOME
     from hotpass.prefect_local.server import running_server
 
-    local = running_server(home or Path(".hotpass"))
+    local = running_server(DEFAULT_HOME)
     return ManagedPrefetch(local.api_url if local else None, settled=known, names=names)
 
 

@@ -4,9 +4,8 @@ against the live server, then (unless --dry-run) apply only what changed."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING
-
-from hotpass.errors import UsageError
 
 if TYPE_CHECKING:
     from hotpass.deploy.apply import ApplyResult
@@ -18,45 +17,46 @@ if TYPE_CHECKING:
 
 
 def deploy_to_server(request: DeployRequest, specs: list[DeploymentSpec],
-                     prefetch: ManagedPrefetch | None = None,
-                     cache: DesiredCache | None = None) -> DeployResult:
+                     prefetch: ManagedPrefetch | None = None, *,
+                     store: DesiredCache | None = None,
+                     memo_dir: Path | None = None) -> DeployResult:
+    """Build, plan and (unless --dry-run) apply. `store`: the cache slot to record the built
+    state in (a miss); `memo_dir`: where to remember the URL Prefect's settings give."""
     from hotpass.deploy.apply import apply_plan
     from hotpass.deploy.plan import desired_states, plan_deployments
     from hotpass.prefect_local.client import prefect_client
 
-    if request.prune and request.flow_ids:
-        raise UsageError("--prune compares the whole manifest set, so it cannot be combined "
-                         "with --flow", hint="drop --flow (or drop --prune)")
-    wants_image = request.build_image or request.push_image
-    if wants_image:
+    images: list[str] = []
+    if request.build_image or request.push_image:
         from hotpass.deploy.image import images_to_build, require_docker_engine
 
-        images_to_build(specs)
+        images = images_to_build(specs)
         require_docker_engine()
     desired = desired_states(specs)  # every build problem before any write
-    if cache is not None:
-        cache.store(desired)
+    if store is not None:
+        store.store(desired)
     with prefect_client(request.api_url) as client:
-        _remember_settings(request, cache)
+        if memo_dir is not None:
+            _remember_settings(request, memo_dir)
         managed = (prefetch.result(str(client.api_url), every=request.prune) if prefetch
                    else None)
         plan = plan_deployments(client, specs, prune=request.prune, desired=desired,
                                 managed=managed)
         if request.dry_run:
             return plan_result(request, plan)
-        if wants_image:
+        if images:
             from hotpass.deploy.image import build_images
 
-            build_images(specs, push=request.push_image)
-        return apply_result(request, plan, apply_plan(client, plan, specs))
+            build_images(images, push=request.push_image)
+        return apply_result(request, plan, apply_plan(client, plan))
 
 
-def _remember_settings(request: DeployRequest, cache: DesiredCache | None) -> None:
+def _remember_settings(request: DeployRequest, memo_dir: Path) -> None:
     """When Prefect's settings chose the URL, remember what they say (deploy.settings_memo)."""
-    if cache is not None and not (request.api_url or os.environ.get("PREFECT_API_URL")):
+    if not (request.api_url or os.environ.get("PREFECT_API_URL")):
         from hotpass.deploy.settings_memo import remember_configured_url
 
-        remember_configured_url(cache.path.parent)
+        remember_configured_url(memo_dir)
 
 
 def _summary(plan: DeployPlan) -> str:

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotpass.errors import EXIT_OK
+from hotpass.errors import EXIT_OK, UsageError
 from hotpass.fsutil import atomic_write_json
 from hotpass.manifests.overrides import apply_overrides
 from hotpass.manifests.spec import DeploymentSpec
@@ -78,6 +78,9 @@ def select_specs(request: DeployRequest) -> list[DeploymentSpec]:
 def run_deploy(request: DeployRequest) -> DeployResult:
     if request.no_upload:
         return build_offline(request, select_specs(request))
+    if request.prune and request.flow_ids:
+        raise UsageError("--prune compares the whole manifest set, so it cannot be combined "
+                         "with --flow", hint="drop --flow (or drop --prune)")
     from hotpass.deploy.cache import DEFAULT_CACHE_DIR, open_cache
     from hotpass.deploy.prefetch import start_prefetch
     from hotpass.deploy.server import deploy_to_server
@@ -91,13 +94,15 @@ def run_deploy(request: DeployRequest) -> DeployResult:
     # deployments, unless pruning needs every managed one
     names = (sorted({c.deployment.partition("/")[2] for c in cached})
              if cached is not None and not request.prune else None)
-    prefetch = start_prefetch(request.api_url, memo_dir=cache_dir if request.use_cache else None,
-                              names=names)
+    memo_dir = cache_dir if request.use_cache else None
+    prefetch = start_prefetch(request.api_url, memo_dir=memo_dir, names=names)
     if cached is not None:  # unchanged inputs: nothing to validate or build
         result = unchanged_result(request, cached, prefetch)
         if result is not None:
             return result
-    return deploy_to_server(request, select_specs(request), prefetch, cache)
+    # a hit that still falls through has its state stored already, under the same key
+    return deploy_to_server(request, select_specs(request), prefetch,
+                            store=cache if cached is None else None, memo_dir=memo_dir)
 
 
 def build_offline(request: DeployRequest, specs: list[DeploymentSpec]) -> DeployResult:

@@ -24,8 +24,8 @@ def unchanged_result(request: DeployRequest, cached: tuple[CachedDeployment, ...
                      prefetch: ManagedPrefetch) -> DeployResult | None:
     """The plan (--dry-run) or apply result when nothing needs writing; None when anything
     does, or when that cannot be told here."""
-    if request.build_image or request.push_image or (request.prune and request.flow_ids):
-        return None  # the full path builds images / reports the usage error
+    if request.build_image or request.push_image:
+        return None  # the full path builds the images
     plan = unchanged_plan(cached, prefetch, prune=request.prune)
     if plan is None:
         return None

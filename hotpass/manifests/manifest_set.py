@@ -42,8 +42,7 @@ def manifest_files(directory: Path) -> list[Path]:
     return sorted(p for p in directory.iterdir() if p.is_file() and p.suffix in MANIFEST_SUFFIXES)
 
 
-def load_manifest_set(directory: Path, *, tree_root: Path | None = None,
-                      check_flows: bool = True) -> ManifestSet:
+def load_manifest_set(directory: Path, *, check_flows: bool = True) -> ManifestSet:
     """Read, merge and validate every manifest of `directory`; raise ManifestError with all
     problems of the set (each with file, line and column) when anything is wrong."""
     if not directory.is_dir():
@@ -52,7 +51,7 @@ def load_manifest_set(directory: Path, *, tree_root: Path | None = None,
     files = manifest_files(directory)
     if not files:
         raise UsageError(f"no manifests (*.yaml) in {directory}")
-    root = tree_root or default_tree_root(directory)
+    root = default_tree_root(directory)
     problems: list[Problem] = []
     merged: list[RawManifest] = []
     for path in files:
