@@ -13,11 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.bundles.checksums import write_checksums
-from hotpass.bundles.masking import mask_log_text, mask_url
+from hotpass.bundles.masking import mask_url
 from hotpass.bundles.steps import Renderer, bundle_outputs, json_renderer, run_step
 from hotpass.bundles.summary import SummaryBuilder, write_summary
 from hotpass.bundles.transcript import StepOutput, StepRecord, Transcript, iso, utc_now
-from hotpass.fsutil import atomic_write_text
 
 DEFAULT_HOME = Path(".hotpass")
 
@@ -223,9 +222,8 @@ def _collect(ctx: _Context) -> bool:
         with prefect_client(ctx.api_url) as client:
             runs = collect_flow_runs(client, run_id)
             ctx.evidence["runs"] = runs
-            lines = export_run_logs(client, [r["id"] for r in runs], dest)
-        text = dest.read_text(encoding="utf-8")
-        atomic_write_text(dest, mask_log_text(text, ctx.request.secrets))
+            lines = export_run_logs(client, [r["id"] for r in runs], dest,
+                                    ctx.request.secrets)
         return StepOutput(0, f"exported {lines} log entries of flow run {run_id} and its "
                           f"{len(runs) - 1} child run(s) to {dest.as_posix()}")
 

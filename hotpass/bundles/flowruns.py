@@ -5,6 +5,7 @@ guardrail verdicts built from them."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -44,10 +45,14 @@ def collect_flow_runs(client: Any, parent_id: str) -> list[dict[str, Any]]:
     return [_describe(parent, None), *(_describe(r, parent_id) for r in ordered)]
 
 
-def export_run_logs(client: Any, run_ids: list[str], dest: Path) -> int:
-    """Logs of every run (parent first, then children) merged in time order into `dest`."""
+def export_run_logs(client: Any, run_ids: list[str], dest: Path,
+                    secrets: Iterable[str] = ()) -> int:
+    """Logs of every run (parent first, then children) merged in time order, masked (secrets,
+    e-mail addresses, phone numbers) and written to `dest` in one atomic write — the unmasked
+    text never reaches `dest`."""
     import tempfile
 
+    from hotpass.bundles.masking import mask_log_text
     from hotpass.fsutil import atomic_write_text
     from hotpass.prefect_local.logs import export_logs
 
@@ -59,7 +64,7 @@ def export_run_logs(client: Any, run_ids: list[str], dest: Path) -> int:
                         settle_seconds=2.0 if index == 0 else 0.5)
             entries += _entries(part.read_text(encoding="utf-8"))
     unique = sorted(set(entries), key=lambda e: (e.split(" | ", 1)[0], e))
-    atomic_write_text(dest, "".join(unique))
+    atomic_write_text(dest, mask_log_text("".join(unique), secrets))
     return len(unique)
 
 

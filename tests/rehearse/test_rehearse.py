@@ -17,6 +17,7 @@ from hotpass.bundles.checksums import verify_checksums
 from hotpass.bundles.flowruns import (
     _describe,
     _entries,
+    export_run_logs,
     find_backfill_state,
     guardrails,
     max_overlap,
@@ -81,6 +82,39 @@ def test_guardrails_fail_on_overlap_failed_child_and_empty_output() -> None:
 def test_log_entries_keep_continuation_lines() -> None:
     text = "t1 | INFO | a | one\n    more\nt2 | INFO | b | two\n"
     assert _entries(text) == ["t1 | INFO | a | one\n    more\n", "t2 | INFO | b | two\n"]
+
+
+def test_exported_logs_are_masked_before_their_only_write(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """prefect.log is written once, already masked: an interruption never leaves contact data
+    or secrets in the bundle."""
+    import hotpass.fsutil
+    import hotpass.prefect_local.logs
+
+    raw = {"p": f"t2 | INFO | run | key {SECRETS['HOTPASS_SERVICE_TOKEN']}\n",
+           "c": "t1 | INFO | row | ann@example.org +27821234567\n    at 011 555 1234\n"}
+
+    def fake_export(client: object, run_id: str, dest: Path, **_: object) -> int:
+        dest.write_text(raw[run_id], encoding="utf-8")
+        return 1
+
+    writes: list[str] = []
+    real_write = hotpass.fsutil.atomic_write_text
+
+    def recording_write(path: Path, text: str) -> Path:
+        writes.append(text)
+        return real_write(path, text)
+
+    monkeypatch.setattr(hotpass.prefect_local.logs, "export_logs", fake_export)
+    monkeypatch.setattr(hotpass.fsutil, "atomic_write_text", recording_write)
+    dest = tmp_path / "prefect.log"
+    assert export_run_logs(object(), ["p", "c"], dest, SECRETS.values()) == 2
+    text = dest.read_text(encoding="utf-8")
+    assert writes == [text]
+    assert text.startswith("t1 | INFO | row | ")
+    for leaked in (SECRETS["HOTPASS_SERVICE_TOKEN"], "ann@example.org", "27821234567",
+                   "555 1234"):
+        assert leaked not in text
 
 
 def test_find_backfill_state_by_child_run(tmp_path: Path) -> None:
