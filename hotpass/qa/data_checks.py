@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from hotpass.qa.report import FAIL, PASS, WARN, CheckResult
 
@@ -13,6 +13,15 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 _URL = re.compile(r"^https://[^\s/]+\.[^\s]+$")
 _SPLIT = re.compile(r"\s*[;,]\s*|\s+/\s+")
+
+
+class Rule(NamedTuple):
+    """What a column's values must be: `description` is shown, `predicate` checks one value and
+    `severity` (FAIL or WARN) is the verdict when any value does not match."""
+
+    description: str
+    predicate: Callable[[str], bool]
+    severity: str
 
 
 def column_fields(header: list[str], field_types: dict[str, str]) -> dict[str, str]:
@@ -33,7 +42,7 @@ def column_checks(header: list[str], rows: list[list[str]], profile: Any) -> lis
     field_types = {name: spec.type for name, spec in profile.fields.items()}
     mapping = column_fields(header, field_types)
     required = set(profile.required)
-    results = [_missing_required(f, header, mapping) for f in sorted(required)
+    results = [_missing_required(f, header) for f in sorted(required)
                if f not in mapping.values()]
     for index, column in enumerate(header):
         field = mapping.get(column)
@@ -46,52 +55,54 @@ def column_checks(header: list[str], rows: list[list[str]], profile: Any) -> lis
     return results
 
 
-def _missing_required(field: str, header: list[str], mapping: dict[str, str]) -> CheckResult:
+def _missing_required(field: str, header: list[str]) -> CheckResult:
     return CheckResult(f"data.columns.{field}", FAIL,
                        f"required field {field} has no column in the refined output",
                        {"columns": header})
 
 
-def _rule(profile: Any, field: str, kind: str) -> tuple[str, Callable[[str], bool]] | None:
+def _rule(profile: Any, field: str, kind: str) -> Rule | None:
+    """Canonical forms (e-mail, phone, URL) fail when violated; allowed sets (provinces,
+    categories) only warn."""
     if kind == "email":
-        return "a valid lower-case e-mail address", lambda v: bool(_EMAIL.match(v)) and \
-            v == v.lower()
+        return Rule("a valid lower-case e-mail address",
+                    lambda v: bool(_EMAIL.match(v)) and v == v.lower(), FAIL)
     if kind == "phone":
-        return "an E.164 phone number", lambda v: bool(_E164.match(v))
+        return Rule("an E.164 phone number", lambda v: bool(_E164.match(v)), FAIL)
     if kind == "url":
-        return "an https:// URL", lambda v: bool(_URL.match(v))
+        return Rule("an https:// URL", lambda v: bool(_URL.match(v)), FAIL)
     if kind == "province" and profile.province_aliases:
         allowed = set(profile.province_aliases.values())
-        return f"one of {len(allowed)} provinces", lambda v: v in allowed
+        return Rule(f"one of {len(allowed)} provinces", lambda v: v in allowed, WARN)
     values = set(profile.fields[field].values)
     if kind == "category" and values:
-        return f"one of {', '.join(sorted(values))}", lambda v: v in values
+        return Rule(f"one of {', '.join(sorted(values))}", lambda v: v in values, WARN)
     return None
 
 
 def _column_result(column: str, field: str, values: list[str], required: bool,
-                   rule: tuple[str, Callable[[str], bool]] | None) -> CheckResult:
+                   rule: Rule | None) -> CheckResult:
     present = [v for v in values if v.strip()]
     nulls = len(values) - len(present)
     items = [p for v in present for p in _SPLIT.split(v) if p] if rule else []
-    failed = sum(1 for p in items if rule and not rule[1](p))
+    failed = sum(1 for p in items if rule and not rule.predicate(p))
     evidence: dict[str, Any] = {"column": column, "field": field, "rows": len(values),
                                 "non_null": len(present), "nulls": nulls,
                                 "values_checked": len(items), "values_failed": failed,
                                 "expectation": ("present in every row" if required else
-                                                rule[0] if rule else "profiled only")}
+                                                rule.description if rule else
+                                                "profiled only")}
     check_id = f"data.columns.{column.strip().replace(' ', '_')}"
     if required and nulls:
         return CheckResult(check_id, FAIL, f"{column}: {nulls} of {len(values)} rows empty "
                            "(required field)", evidence)
-    if failed:
-        status = FAIL if rule and rule[0].startswith(("a valid", "an ")) else WARN
-        return CheckResult(check_id, status, f"{column}: {failed} of {len(items)} values are "
-                           f"not {rule[0] if rule else ''}", evidence)
+    if failed and rule:
+        return CheckResult(check_id, rule.severity, f"{column}: {failed} of {len(items)} values "
+                           f"are not {rule.description}", evidence)
     if required:
         what = "present in every row"
     elif rule and items:
-        what = f"all {len(items)} values are {rule[0]}"
+        what = f"all {len(items)} values are {rule.description}"
     else:
         what = f"{len(present)} values" if present else "no values (nothing to check)"
     return CheckResult(check_id, PASS, f"{column}: {what}", evidence)
@@ -100,9 +111,9 @@ def _column_result(column: str, field: str, values: list[str], required: bool,
 def expectation_checks(refine_summary: dict[str, Any]) -> list[CheckResult]:
     """The refinement's own expectations (from its JSON summary), one check each."""
     results = []
-    for item in _expectations(refine_summary):
-        name = str(item.get("name") or item.get("id") or "expectation")
-        passed = bool(item.get("passed", item.get("status") in ("pass", "passed", True)))
+    expectations: list[dict[str, Any]] = refine_summary.get("expectations") or []
+    for item in expectations:
+        name, passed = str(item["name"]), bool(item["passed"])
         evidence = {k: v for k, v in item.items() if isinstance(v, str | int | float | bool)
                     or v is None}
         message = f"{name}: {'met' if passed else 'not met'}"
@@ -113,14 +124,6 @@ def expectation_checks(refine_summary: dict[str, Any]) -> list[CheckResult]:
         results.append(CheckResult(f"data.expectations.{_slug(name)}", PASS if passed else FAIL,
                                    message, evidence))
     return results
-
-
-def _expectations(summary: dict[str, Any]) -> list[dict[str, Any]]:
-    raw = summary.get("expectations") or []
-    if isinstance(raw, dict):
-        return [{"name": k, **(v if isinstance(v, dict) else {"passed": bool(v)})}
-                for k, v in sorted(raw.items())]
-    return [x for x in raw if isinstance(x, dict)]
 
 
 def _slug(name: str) -> str:

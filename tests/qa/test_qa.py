@@ -202,3 +202,22 @@ def test_data_suite_reads_expectations_from_a_refined_workbook(tmp_path: Path) -
     assert result["data.expectations.has_email"] == "fail"
     assert result["data.expectations.has_rows"] == "pass"
     assert result["data.columns.organization_name"] == "pass"
+
+
+def test_column_severity_comes_from_the_rule_not_its_wording() -> None:
+    from hotpass.qa.data_checks import Rule, _column_result, _rule
+    from hotpass.refine.profile import load_profile
+
+    def never(value: str) -> bool:
+        return False
+
+    for severity in ("fail", "warn"):
+        for description in ("a valid thing", "an item", "one of x, y", "something"):
+            result = _column_result("c", "f", ["v"], False, Rule(description, never, severity))
+            assert result.status == severity, (description, severity)
+    profile = load_profile("generic")
+    kinds = {spec.type: name for name, spec in profile.fields.items()}
+    for kind, severity in (("email", "fail"), ("phone", "fail"), ("url", "fail"),
+                           ("province", "warn"), ("category", "warn")):
+        rule = _rule(profile, kinds[kind], kind)
+        assert rule is not None and rule.severity == severity, kind
