@@ -215,7 +215,7 @@ def test_column_severity_comes_from_the_rule_not_its_wording() -> None:
         for description in ("a valid thing", "an item", "one of x, y", "something"):
             result = _column_result("c", "f", ["v"], False, Rule(description, never, severity))
             assert result.status == severity, (description, severity)
-    profile = load_profile("generic")
+    profile = load_profile("aviation")
     kinds = {spec.type: name for name, spec in profile.fields.items()}
     for kind, severity in (("email", "fail"), ("phone", "fail"), ("url", "fail"),
                            ("province", "warn"), ("category", "warn")):
