@@ -1,5 +1,5 @@
-"""Clean-up after a killed backfill that ran via Prefect: give back slots it held, cancel the
-children it had submitted before they are redone locally."""
+"""Clean-up after a killed backfill that ran via Prefect: cancel the children it had submitted
+before they are redone locally."""
 
 from __future__ import annotations
 
@@ -10,24 +10,6 @@ from hotpass.backfill.prefect_api import api_settings, prefect_errors, sync_clie
 
 if TYPE_CHECKING:
     from hotpass.backfill.prefect_fanout import PrefectTarget
-
-
-def release_stale_leases(target: PrefectTarget, lease_ids: Sequence[str]) -> None:
-    """Give back the slots held by a killed backfill whose state file was written when the
-    parent itself held the slots (children hold them now and give them back themselves), so a
-    resume need not wait for them to expire. An expired or released lease is ignored."""
-    if not lease_ids:
-        return
-    from uuid import UUID
-
-    from prefect.concurrency._sync import release_concurrency_slots_with_lease
-
-    with api_settings(target.api_url):
-        for lease_id in lease_ids:
-            try:
-                release_concurrency_slots_with_lease(UUID(lease_id))
-            except Exception:  # gone already: nothing to give back
-                continue
 
 
 def cancel_unfinished(target: PrefectTarget, flow_run_ids: Sequence[str]) -> list[str]:

@@ -78,8 +78,6 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
          run_one: RunOne | None) -> BackfillResult:
     emit = tracker.emit
     selected = [r for r in state.runs if will_run(r, request.rerun)]
-    # leases recorded by a killed backfill of an earlier version, when the parent held them
-    stale_leases = [r.lease_id for r in state.runs if r.lease_id]
     result = BackfillResult(state.backfill_id, path, "local", [r.label for r in selected],
                             state.runs, state.missing_dates)
     # before anything is written: an unreachable server (exit 3) leaves the state as it was
@@ -91,7 +89,6 @@ def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _T
     specs = [_spec(state, record) for record in selected]
     emit(BackfillEvent("start", message=executor, total=len(specs)))
     if fanout is not None:
-        recovery.release_stale_leases(request.prefect, stale_leases)
         prefect_fanout.run_via_prefect(
             specs, target=request.prefect, fanout=fanout,
             concurrency=request.concurrency, on_outcome=tracker.finished,
@@ -140,7 +137,6 @@ def _begin(record: RunRecord) -> None:
         record.started_at = record.finished_at = record.seconds = None
     record.attempts = max(record.attempts, 1)
     record.status = "running"
-    record.lease_id = None
 
 
 def _spec(state: BackfillState, record: RunRecord) -> RunSpec:

@@ -47,7 +47,6 @@ class RunRecord:
     rejected: int | None = None
     error: str | None = None
     flow_run_id: str | None = None
-    lease_id: str | None = None  # a slot lease held by an older parent (children hold their own)
 
     @property
     def label(self) -> str:

@@ -115,6 +115,23 @@ def test_resume_runs_only_unfinished_runs_then_failed_then_all(tmp_path: Path) -
     assert [r["attempts"] for r in data["runs"]] == [2, 2, 3, 2]  # type: ignore[index]
 
 
+def test_a_state_file_of_an_earlier_version_with_lease_ids_still_resumes(tmp_path: Path,
+                                                                           ) -> None:
+    _archives(tmp_path / "archive", 2)
+    result = run_backfill(_request(tmp_path, end_date=date(2024, 3, 2)), run_one=copy_run)
+    data = json.loads(result.state_path.read_text())
+    for run in data["runs"]:  # written by earlier versions, whose parent held the slots
+        run["lease_id"] = "5f0c7a8e-0000-4000-8000-000000000000"
+    data["runs"][1]["status"] = "running"
+    result.state_path.write_text(json.dumps(data))
+
+    resumed = run_backfill(_request(tmp_path, end_date=date(2024, 3, 2),
+                                    resume_id=result.backfill_id), run_one=copy_run)
+    assert resumed.ran == ["2024-03-02--v1"] and resumed.exit_code == 0
+    runs = _state_json(resumed.state_path)["runs"]
+    assert all("lease_id" not in run for run in runs)  # type: ignore[attr-defined]
+
+
 def test_local_pool_runs_in_separate_processes(tmp_path: Path) -> None:
     _archives(tmp_path / "archive", 4)
     result = run_backfill(_request(tmp_path, concurrency=2), run_one=copy_run)
