@@ -1,5 +1,6 @@
 """File helpers shared by every area: atomic writes (temp file in the same directory, then
-os.replace, so a reader never sees half a file), one JSON file format, and SHA-256 of a file."""
+os.replace, so a reader never sees half a file), one JSON file format, SHA-256 of a file or
+stream, and the one SHA256SUMS format (archives and bundles)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 _CHUNK = 1 << 20
+SUMS_NAME = "SHA256SUMS"
 
 
 # mkstemp creates files 0600; outputs are meant to be read by others (CI artefacts, auditors).
@@ -67,8 +69,26 @@ def temp_path_beside(path: Path | str) -> Path:
 
 def sha256_file(path: Path | str) -> str:
     """Hex SHA-256 of a file's bytes, read in chunks."""
-    digest = hashlib.sha256()
     with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(_CHUNK), b""):
-            digest.update(chunk)
+        return sha256_stream(handle)
+
+
+def sha256_stream(handle: IO[bytes]) -> str:
+    """Hex SHA-256 of everything left in a binary stream (a file, a zip member), in chunks."""
+    digest = hashlib.sha256()
+    for chunk in iter(lambda: handle.read(_CHUNK), b""):
+        digest.update(chunk)
     return digest.hexdigest()
+
+
+def parse_sums(text: str) -> dict[str, str]:
+    """Name → lower-case hex digest from SHA256SUMS text as `sha256sum` writes it: lines of
+    `<digest>  <name>` (text mode) or `<digest> *<name>` (binary mode). Blank lines and lines
+    without a name are skipped."""
+    sums: dict[str, str] = {}
+    for line in text.splitlines():
+        digest, _, rest = line.strip().partition(" ")
+        name = rest[1:] if rest[:1] in (" ", "*") else rest
+        if digest and name:
+            sums[name] = digest.lower()
+    return sums

@@ -35,3 +35,13 @@ def test_json_files_are_canonical(tmp_path: Path) -> None:
     first = atomic_write_json(tmp_path / "doc.json", document).read_bytes()
     again = atomic_write_json(tmp_path / "doc.json", dict(reversed(document.items()))).read_bytes()
     assert first == again == '{\n  "a": null,\n  "b": [\n    "é",\n    1\n  ]\n}\n'.encode()
+
+
+def test_parse_sums_reads_sha256sum_text_and_binary_lines() -> None:
+    from hotpass.fsutil import parse_sums
+
+    text = ("AB12  a.csv\n"
+            "cd34 *sub/b c.csv\r\n"
+            "\n"
+            "no-name-here\n")
+    assert parse_sums(text) == {"a.csv": "ab12", "sub/b c.csv": "cd34"}

@@ -14,10 +14,10 @@ import zipfile
 from pathlib import Path, PurePosixPath
 
 from hotpass.errors import ArchiveError
+from hotpass.fsutil import SUMS_NAME as CHECKSUMS
 from hotpass.fsutil import sha256_file
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
-CHECKSUMS = "SHA256SUMS"
 _CHUNK = 1 << 20
 
 

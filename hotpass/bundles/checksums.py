@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hotpass.fsutil import atomic_write_text, sha256_file
-
-SUMS_NAME = "SHA256SUMS"
+from hotpass.fsutil import SUMS_NAME, atomic_write_text, parse_sums, sha256_file
 
 
 def bundle_files(bundle_dir: Path) -> list[Path]:
@@ -30,8 +28,7 @@ def verify_checksums(bundle_dir: Path) -> list[str]:
         return [f"{sums}: missing"]
     problems: list[str] = []
     listed: set[str] = set()
-    for line in sums.read_text(encoding="utf-8").splitlines():
-        digest, _, name = line.partition("  ")
+    for name, digest in parse_sums(sums.read_text(encoding="utf-8")).items():
         listed.add(name)
         path = bundle_dir / name
         if not path.is_file():

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from hotpass.errors import HotpassError, ManifestError
-from hotpass.fsutil import sha256_file
+from hotpass.fsutil import SUMS_NAME, parse_sums, sha256_file, sha256_stream
 from hotpass.qa.report import FAIL, PASS, WARN, CheckResult
 
 REQUIRED_FLAGS = ("incremental", "backfill")
@@ -114,8 +114,6 @@ def _check_archive(path: Path, root: Path) -> CheckResult:
 
 
 def _archive_problems(archive: zipfile.ZipFile) -> tuple[list[str], int]:
-    import hashlib
-
     problems = []
     members = {i.filename: i for i in archive.infolist() if not i.is_dir()}
     for name, info in members.items():
@@ -123,18 +121,20 @@ def _archive_problems(archive: zipfile.ZipFile) -> tuple[list[str], int]:
         if pure.is_absolute() or ".." in pure.parts or (info.external_attr >> 16) & 0o170000 \
                 == 0o120000:
             problems.append(f"unsafe entry {name!r}")
-    if "SHA256SUMS" not in members:
-        return [*problems, "no SHA256SUMS inside"], len(members)
-    listed = {}
-    for line in archive.read("SHA256SUMS").decode("utf-8").splitlines():
-        digest, _, name = line.partition("  ")
-        if name:
-            listed[name.strip()] = digest.strip()
+    if SUMS_NAME not in members:
+        return [*problems, f"no {SUMS_NAME} inside"], len(members)
+    listed = parse_sums(archive.read(SUMS_NAME).decode("utf-8"))
     for name, digest in sorted(listed.items()):
         if name not in members:
-            problems.append(f"{name} listed in SHA256SUMS but missing")
-        elif hashlib.sha256(archive.read(name)).hexdigest() != digest:
+            problems.append(f"{name} listed in {SUMS_NAME} but missing")
+        elif _member_sha256(archive, members[name]) != digest:
             problems.append(f"{name} does not match its checksum")
-    unlisted = sorted(set(members) - set(listed) - {"SHA256SUMS"})
-    problems.extend(f"{name} not listed in SHA256SUMS" for name in unlisted)
+    unlisted = sorted(set(members) - set(listed) - {SUMS_NAME})
+    problems.extend(f"{name} not listed in {SUMS_NAME}" for name in unlisted)
     return problems, len(members) - 1
+
+
+def _member_sha256(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> str:
+    """A member's digest, streamed in chunks (a large input is never held in memory)."""
+    with archive.open(info) as member:
+        return sha256_stream(member)

@@ -11,9 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from hotpass.errors import ArchiveError
-from hotpass.fsutil import sha256_file, temp_path_beside
-
-SUMS_NAME = "SHA256SUMS"
+from hotpass.fsutil import SUMS_NAME, sha256_file, temp_path_beside
 
 
 def next_version_path(archive_root: Path, run_date: date) -> Path:

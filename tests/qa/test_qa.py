@@ -221,3 +221,21 @@ def test_column_severity_comes_from_the_rule_not_its_wording() -> None:
                            ("province", "warn"), ("category", "warn")):
         rule = _rule(profile, kinds[kind], kind)
         assert rule is not None and rule.severity == severity, kind
+
+
+def test_archives_accept_what_a_backfill_restores(tmp_path: Path) -> None:
+    """Binary-mode (`*name`) lines and upper-case digests, as `sha256sum -b` and the backfill's
+    extraction accept them, pass `qa archives` too."""
+    from hotpass.qa.checks import check_archives
+
+    root = tmp_path / "archive"
+    path = root / "2026-01-01" / "hotpass-inputs-v1.zip"
+    path.parent.mkdir(parents=True)
+    a, b = hashlib.sha256(b"x").hexdigest().upper(), hashlib.sha256(b"y").hexdigest()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("a.csv", b"x")
+        archive.writestr("sub/b.csv", b"y")
+        archive.writestr("SHA256SUMS", f"{a} *a.csv\n\n{b}  sub/b.csv\r\n")
+    [result] = check_archives(root, explicit=True)
+    assert result.status == "pass", result.message
+    assert result.evidence["files"] == 2
