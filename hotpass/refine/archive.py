@@ -23,21 +23,26 @@ def next_version_path(archive_root: Path, run_date: date) -> Path:
 
 
 def archive_inputs(files: Sequence[Path], archive_root: Path, run_date: date, *,
-                   base_dir: Path | None = None) -> Path:
+                   base_dir: Path | None = None, digests: Sequence[str] | None = None) -> Path:
     """Zip `files` (named relative to `base_dir`, else by file name) into the next free version
-    for `run_date`; the zip holds SHA256SUMS (`<sha256>  <name>` lines). Returns the zip path."""
+    for `run_date`; the zip holds SHA256SUMS (`<sha256>  <name>` lines). `digests`, one per file
+    in order, are the SHA-256s already known (a refine hashed every input when it read it);
+    without them each file is hashed here. Returns the zip path."""
     names = [_member_name(f, base_dir) for f in files]
     if len(set(names)) != len(names):
         raise ArchiveError("two inputs would have the same name in the archive",
                            hint="pass base_dir so members keep their relative folders")
+    if digests is not None and len(digests) != len(files):
+        raise ValueError(f"{len(digests)} digests for {len(files)} files")
+    known = list(digests) if digests is not None else [None] * len(files)
     target = next_version_path(archive_root, run_date)
     tmp = temp_path_beside(target)
     sums = io.StringIO()
     try:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as bundle:
-            for path, name in zip(files, names, strict=True):
+            for path, name, digest in zip(files, names, known, strict=True):
                 bundle.write(path, name)
-                sums.write(f"{sha256_file(path)}  {name}\n")
+                sums.write(f"{digest or sha256_file(path)}  {name}\n")
             bundle.writestr(SUMS_NAME, sums.getvalue())
         _claim(tmp, target)
     except BaseException:

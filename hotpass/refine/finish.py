@@ -39,7 +39,8 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
     if request.archive:
         clock = time.perf_counter()
         archive_path = archive_inputs(ingested.files, request.archive_root,
-                                      ingested.started_at.date(), base_dir=request.input_dir)
+                                      ingested.started_at.date(), base_dir=request.input_dir,
+                                      digests=[r.sha256 for r in ingested.results])
         ingested.timings["archive_s"] = round(time.perf_counter() - clock, 3)
     if request.incremental:
         store = checkpoints or FileCheckpointStore(request.state_dir)

@@ -6,6 +6,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from hotpass.fsutil import parse_sums
 from hotpass.refine.archive import archive_inputs
 
 
@@ -38,3 +41,21 @@ def test_refine_archive_flag_bundles_every_input(inputs: Path, run_refine: Any,
     assert second.archive_path is not None and second.archive_path.name == "hotpass-inputs-v2.zip"
     with zipfile.ZipFile(first.archive_path) as bundle:
         assert sorted(bundle.namelist()) == ["SHA256SUMS", "orgs.csv"]
+
+
+def test_refine_archive_reuses_the_digests_ingest_computed(
+        inputs: Path, run_refine: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import hotpass.refine.archive
+
+    def no_rehash(path: Path) -> str:
+        raise AssertionError(f"{path} hashed again for the archive")
+
+    (inputs / "orgs.csv").write_text("Organisation,Email\nAcme,a@example.com\n")
+    monkeypatch.setattr(hotpass.refine.archive, "sha256_file", no_rehash)
+    result = run_refine(inputs, archive=True).result
+    assert result.archive_path is not None
+    with zipfile.ZipFile(result.archive_path) as bundle:
+        sums = parse_sums(bundle.read("SHA256SUMS").decode())
+        for name, digest in sums.items():
+            assert hashlib.sha256(bundle.read(name)).hexdigest() == digest
+    assert sums == {i["path"]: i["sha256"] for i in result.inputs}
