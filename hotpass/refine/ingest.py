@@ -3,6 +3,7 @@ changed ones), read and normalise them, and reuse the cached records of the othe
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
@@ -10,7 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hotpass.fsutil import atomic_write_text, sha256_file
+from hotpass.fsutil import atomic_write_text
 from hotpass.refine.layout import fill_merged, find_columns, record_rows
 from hotpass.refine.model import FILE_PROBLEM, WARNING, Issue, Record, SheetStats
 from hotpass.refine.privacy import redact
@@ -91,8 +92,6 @@ class RecordCache:
         self.profile_stamp = f"{profile.source}:{profile.source.stat().st_mtime_ns}"
 
     def _path(self, source: str) -> Path:
-        import hashlib
-
         return self.folder / (hashlib.sha256(source.encode()).hexdigest()[:20] + ".json")
 
     def load(self, source: str, sha256: str) -> FileResult | None:
@@ -114,6 +113,3 @@ def modified_after(path: Path, since: datetime) -> bool:
     cutoff = since if since.tzinfo else since.replace(tzinfo=UTC)
     return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC) > cutoff
 
-
-def file_sha256(path: Path) -> str:
-    return sha256_file(path)

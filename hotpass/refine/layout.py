@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from hotpass.refine.model import SheetStats
 from hotpass.refine.profile import Profile, heading_key
-from hotpass.refine.read import SheetTable
+from hotpass.refine.read import SheetTable, filled
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL_LIKE = re.compile(r"^(https?://|www\.)", re.I)
@@ -25,10 +24,6 @@ class ColumnMap:
     extras: list[tuple[int, str]]  # (column, heading) of columns kept in `extra`
 
 
-def _filled(value: Any) -> bool:
-    return value is not None and value != ""
-
-
 def fill_merged(table: SheetTable) -> None:
     """Copy each merged range's value down its first column (vertical and block merges)."""
     rows = table.rows
@@ -40,7 +35,7 @@ def fill_merged(table: SheetTable) -> None:
             row = rows[r]
             if c0 >= len(row):
                 row.extend([""] * (c0 + 1 - len(row)))
-            if not _filled(row[c0]):
+            if not filled(row[c0]):
                 row[c0] = value
 
 
@@ -63,7 +58,7 @@ def _map_header(table: SheetTable, profile: Profile, header_row: int) -> ColumnM
     extras: list[tuple[int, str]] = []
     unnamed: list[int] = []
     for c, heading in enumerate(table.rows[header_row]):
-        text = str(heading).strip() if _filled(heading) else ""
+        text = str(heading).strip() if filled(heading) else ""
         name = index.get(heading_key(text)) if text else None
         if name:
             fields.append((c, name))
@@ -80,14 +75,14 @@ def _infer_columns(table: SheetTable, profile: Profile, *, start: int, header: i
                    only: list[int] | None = None, taken: set[str] | None = None) -> ColumnMap:
     """Guess fields of columns without a heading from their values."""
     sample = [row for row in table.rows[start:start + _SAMPLE_ROWS * 4]
-              if any(_filled(v) for v in row)][:_SAMPLE_ROWS]
+              if any(filled(v) for v in row)][:_SAMPLE_ROWS]
     width = max((len(r) for r in sample), default=0)
     columns = only if only is not None else list(range(width))
     taken = set(taken or ())
     fields: list[tuple[int, str]] = []
     extras: list[tuple[int, str]] = []
     for c in columns:
-        values = [str(r[c]).strip() for r in sample if c < len(r) and _filled(r[c])]
+        values = [str(r[c]).strip() for r in sample if c < len(r) and filled(r[c])]
         if not values:
             continue
         kind = _guess_kind(values)

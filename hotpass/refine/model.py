@@ -54,9 +54,6 @@ class Contact:
             return "n:" + self.name.casefold()
         return "p:" + (self.phones[0] if self.phones else "")
 
-    def is_empty(self) -> bool:
-        return not (self.name or self.role or self.emails or self.phones)
-
 
 @dataclass(slots=True)
 class Record:

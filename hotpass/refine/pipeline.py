@@ -16,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import EXIT_FAILED, EXIT_OK, UsageError
+from hotpass.fsutil import sha256_file
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, checkpoint_key
 from hotpass.refine.dedupe import deduplicate, output_columns
-from hotpass.refine.ingest import FileResult, RecordCache, file_sha256, modified_after, process_file
+from hotpass.refine.ingest import FileResult, RecordCache, modified_after, process_file
 from hotpass.refine.model import Issue
 from hotpass.refine.privacy import redact
 from hotpass.refine.profile import Profile, load_profile
@@ -146,7 +147,7 @@ def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None) -
 def _ingest_file(request: RefineRequest, path: Path, builder: RecordBuilder,
                  cache: RecordCache | None, checkpoint_found: bool) -> FileResult:
     source = path.relative_to(request.input_dir).as_posix()
-    sha = file_sha256(path)
+    sha = sha256_file(path)
     if cache is not None and (checkpoint_found or request.since is not None):
         stale = request.since is not None and modified_after(path, request.since)
         cached = None if stale else cache.load(source, sha)

@@ -72,7 +72,7 @@ def _read_workbook(path: Path, source: str) -> tuple[list[SheetTable], list[Read
                 problems.append(ReadProblem(source, name, "sheet could not be read "
                                             f"({type(exc).__name__})", fatal=False))
     for table in tables:
-        if not any(any(_filled(v) for v in row) for row in table.rows):
+        if not any(any(filled(v) for v in row) for row in table.rows):
             problems.append(ReadProblem(source, table.sheet, "empty sheet: no cells with values",
                                         fatal=False))
     return [t for t in tables if t.rows], problems
@@ -97,7 +97,8 @@ def _describe_open_failure(path: Path, exc: Exception) -> str:
     return f"corrupt or unreadable workbook ({type(exc).__name__}); re-export it from its source"
 
 
-def _filled(value: Any) -> bool:
+def filled(value: Any) -> bool:
+    """True for a cell with a value (not None, not the empty string)."""
     return value is not None and value != ""
 
 
