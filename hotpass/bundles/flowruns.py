@@ -13,9 +13,7 @@ from uuid import UUID
 
 from hotpass.backfill.slot import slot_times
 from hotpass.bundles.transcript import iso
-
-PASS, WARN, FAIL = "pass", "warn", "fail"
-
+from hotpass.qa.report import FAIL, PASS, WARN
 
 BACKFILL_TAG = "hotpass-backfill"
 
