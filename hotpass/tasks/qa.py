@@ -24,17 +24,19 @@ HELP = {
 }
 
 
-def _qa(c: Context, suites: tuple[str, ...], as_json: bool, **given: Any) -> None:
+def _qa(c: Context, suites: tuple[str, ...], as_json: bool, **given: str | None) -> None:
+    """Run `suites` with the options the task exposes (`given`; None → the `qa` config
+    default). A task that does not expose `data_docs` writes no data docs."""
     from hotpass.commands._render import emit
     from hotpass.commands.qa import render
     from hotpass.qa.runner import QaRequest, run_qa
 
     conf = c.config.qa
     values = {k: (v if v is not None else conf[k]) for k, v in given.items()}
-    report = run_qa(QaRequest(
-        suites=suites, manifest_dir=Path(values["manifest_dir"]), profile=values["profile"],
-        input=Path(values["input"]), output=Path(values["output"]),
-        data_docs=Path(values["data_docs"])))
+    fields: dict[str, Any] = {k: v if k == "profile" or v is None else Path(v)
+                              for k, v in values.items()}
+    fields.setdefault("data_docs", None)
+    report = run_qa(QaRequest(suites=suites, **fields))
     emit(as_json, report.to_json(), render(report))
     if report.exit_code:
         raise Exit(code=report.exit_code)
@@ -57,8 +59,7 @@ def all_(c: Context, manifest_dir: str | None = None, profile: str | None = None
 def manifests(c: Context, manifest_dir: str | None = None, output: str | None = None,
               json: bool = False) -> None:
     """Manifests valid (with overlays) and stating incremental and backfill explicitly."""
-    _qa(c, ("manifests",), json, manifest_dir=manifest_dir, profile=None, input=None,
-        output=output, data_docs=None)
+    _qa(c, ("manifests",), json, manifest_dir=manifest_dir, output=output)
 
 
 @task
