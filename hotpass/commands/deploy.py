@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.commands._render import emit, table
+from hotpass.deploy.service import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
 
 EXAMPLES = """examples:
   hotpass deploy --dry-run --no-upload        validate and build every manifest, write nothing
@@ -25,14 +26,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--flow", dest="flow_ids", action="append", default=[], metavar="ID",
                         help="deploy only this manifest id (repeatable); default: all")
-    parser.add_argument("--manifest-dir", type=Path, default=Path("prefect"), metavar="DIR",
-                        help="manifest set: the top-level YAML files of DIR (default: prefect)")
+    parser.add_argument("--manifest-dir", type=Path, default=DEFAULT_MANIFEST_DIR, metavar="DIR",
+                        help="manifest set: the top-level YAML files of DIR (default: %(default)s)")
     parser.add_argument("--dry-run", action="store_true",
                         help="plan only, write nothing (with --no-upload: validate and build)")
     parser.add_argument("--no-upload", action="store_true",
                         help="no server: write each deployment's API payload to --output-dir")
-    parser.add_argument("--output-dir", type=Path, default=Path("dist/offline/prefect"),
-                        metavar="DIR", help="where --no-upload writes <id>.json")
+    parser.add_argument("--output-dir", type=Path, default=DEFAULT_OUTPUT_DIR, metavar="DIR",
+                        help="where --no-upload writes <id>.json (default: %(default)s)")
     parser.add_argument("--prune", action="store_true", help="also delete server deployments "
                         "tagged managed-by:hotpass that are not in the set")
     parser.add_argument("--build-image", action="store_true",

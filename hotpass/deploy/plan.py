@@ -7,7 +7,7 @@ a few bulk requests (deployments by name, their flows, the work pools), never on
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -202,11 +202,19 @@ def _current(client: Any, wanted: list[Desired], managed: dict[str, dict[str, An
              if managed is not None and d.full_name in managed}
     missing = sorted({d.spec.name for d in wanted if d.full_name not in found})
     if missing:
-        found.update(read_server_deployments(client, names=missing))
+        found.update(read_server_deployments(client_post(client), names=missing))
     return found
 
 
-def read_server_deployments(client: Any, *, names: list[str] | None = None,
+Post = Callable[[str, dict[str, Any]], Any]  # (API route, JSON body) -> decoded JSON answer
+
+
+def client_post(client: Any) -> Post:
+    """`Post` through a Prefect client (the plan); deploy.prefetch posts without Prefect."""
+    return lambda route, body: client.request("POST", f"/{route}", json=body).json()
+
+
+def read_server_deployments(post: Post, *, names: list[str] | None = None,
                             tag: str | None = None) -> dict[str, dict[str, Any]]:
     """Server deployments (by name or tag) as API JSON, keyed by `flow-name/deployment-name`.
 
@@ -219,26 +227,25 @@ def read_server_deployments(client: Any, *, names: list[str] | None = None,
         deployments["name"] = {"any_": names}
     if tag:
         deployments["tags"] = {"all_": [tag]}
-    found = _read_pages(client, "/deployments/filter", {"deployments": deployments})
-    flow_names = _flow_names(client, sorted({d["flow_id"] for d in found}))
+    found = _read_pages(post, "deployments/filter", {"deployments": deployments})
+    flow_names = _flow_names(post, sorted({d["flow_id"] for d in found}))
     return {f"{flow_names.get(d['flow_id'], d['flow_id'])}/{d['name']}": d for d in found}
 
 
-def _read_pages(client: Any, route: str, body: dict[str, Any]) -> list[dict[str, Any]]:
+def _read_pages(post: Post, route: str, body: dict[str, Any]) -> list[dict[str, Any]]:
     found: list[dict[str, Any]] = []
     while True:
-        page = client.request("POST", route, json={**body, "limit": PAGE,
-                                                    "offset": len(found)}).json()
+        page = post(route, {**body, "limit": PAGE, "offset": len(found)})
         found += page
         if len(page) < PAGE:
             return found
 
 
-def _flow_names(client: Any, flow_ids: list[str]) -> dict[str, str]:
+def _flow_names(post: Post, flow_ids: list[str]) -> dict[str, str]:
     names: dict[str, str] = {}
     for start in range(0, len(flow_ids), PAGE):
         chunk = flow_ids[start:start + PAGE]
-        for flow in _read_pages(client, "/flows/filter", {"flows": {"id": {"any_": chunk}}}):
+        for flow in _read_pages(post, "flows/filter", {"flows": {"id": {"any_": chunk}}}):
             names[flow["id"]] = flow["name"]
     return names
 
@@ -247,7 +254,7 @@ def prune_rows(client: Any, keep: set[str],
                managed: dict[str, dict[str, Any]] | None = None) -> list[PlanRow]:
     """`delete` rows for managed server deployments that are not in the set (others untouched)."""
     if managed is None:
-        managed = read_server_deployments(client, tag=MANAGED_TAG)
+        managed = read_server_deployments(client_post(client), tag=MANAGED_TAG)
     return [PlanRow("-", full_name, "delete", (), d["id"])
             for full_name, d in sorted(managed.items())
             if full_name not in keep and MANAGED_TAG in (d.get("tags") or [])]

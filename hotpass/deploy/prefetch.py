@@ -11,14 +11,15 @@ nothing, and the plan then reads the server itself and reports errors as usual.
 from __future__ import annotations
 
 import base64
+import functools
 import os
 import threading
 from pathlib import Path
 from typing import Any
 
+from hotpass.deploy.plan import PAGE, read_server_deployments
 from hotpass.manifests.spec import MANAGED_TAG
 
-PAGE = 200
 TIMEOUT = 30.0
 
 
@@ -101,16 +102,32 @@ def _headers() -> dict[str, str]:
 
 
 def _post(api_url: str, route: str, body: dict[str, Any]) -> Any:
-    """POST JSON, return the decoded answer. The standard library's client: importing httpx
-    would put 0.15 s in front of the first request, and this read is what an unchanged
-    re-apply waits for."""
+    """POST JSON, return the decoded answer; a locked SQLite server's 429/503 is repeated like
+    the Prefect clients' transport does. The standard library's client: importing httpx would
+    put 0.15 s in front of the first request, and this read is what an unchanged re-apply
+    waits for."""
     import json
+    import time
+    import urllib.error
     import urllib.request
+
+    from hotpass.prefect_local.retry import RETRY_DELAYS, repeat_at_once
 
     request = urllib.request.Request(f"{api_url.rstrip('/')}/{route}", method="POST",
                                      data=json.dumps(body).encode(), headers=_headers())
-    with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310 - http(s) URL
-        return json.loads(answer.read())
+
+    def once() -> Any:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as answer:  # noqa: S310
+            return json.loads(answer.read())
+
+    for delay in RETRY_DELAYS:
+        try:
+            return once()
+        except urllib.error.HTTPError as exc:
+            if not repeat_at_once(exc.code, exc.headers.get("Retry-After")):
+                raise
+        time.sleep(delay)
+    return once()
 
 
 def read_pools(api_url: str, pools: list[str]) -> set[str]:
@@ -123,21 +140,5 @@ def read_pools(api_url: str, pools: list[str]) -> set[str]:
 def read_managed(api_url: str, names: list[str] | None = None) -> dict[str, dict[str, Any]]:
     """Managed deployments keyed by `flow-name/deployment-name`; only those with a deployment
     name in `names` when given."""
-    where: dict[str, Any] = {"tags": {"all_": [MANAGED_TAG]}}
-    if names is not None:
-        where["name"] = {"any_": names}
-    found: list[dict[str, Any]] = []
-    while True:
-        page = _post(api_url, "deployments/filter", {"deployments": where, "limit": PAGE,
-                                                     "offset": len(found)})
-        found += page
-        if len(page) < PAGE:
-            break
-    flow_ids = sorted({d["flow_id"] for d in found})
-    flow_names: dict[str, str] = {}
-    for start in range(0, len(flow_ids), PAGE):
-        flows = _post(api_url, "flows/filter", {
-            "flows": {"id": {"any_": flow_ids[start:start + PAGE]}}, "limit": PAGE})
-        flow_names.update({f["id"]: f["name"] for f in flows})
-    return {f"{flow_names[d['flow_id']]}/{d['name']}": d for d in found
-            if d["flow_id"] in flow_names}
+    return read_server_deployments(functools.partial(_post, api_url), names=names,
+                                   tag=MANAGED_TAG)

@@ -11,12 +11,13 @@ from hotpass.fsutil import atomic_write_json
 from hotpass.manifests.overrides import apply_overrides
 from hotpass.manifests.spec import DeploymentSpec
 
+DEFAULT_MANIFEST_DIR = Path("prefect")
 DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")
 
 
 @dataclass(frozen=True)
 class DeployRequest:
-    manifest_dir: Path = Path("prefect")
+    manifest_dir: Path = DEFAULT_MANIFEST_DIR
     flow_ids: tuple[str, ...] = ()
     dry_run: bool = False
     no_upload: bool = False

@@ -15,8 +15,7 @@ from collections.abc import Callable, Sequence
 
 import httpx
 
-RETRY_STATUS = frozenset({429, 503})
-RETRY_DELAYS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.2, 2.0)
+from hotpass.prefect_local.retry import RETRY_DELAYS, repeat_at_once
 
 
 class QuickRetryTransport(httpx.BaseTransport):
@@ -27,7 +26,7 @@ class QuickRetryTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         for delay in self._delays:
             response = self._inner.handle_request(request)
-            if response.status_code not in RETRY_STATUS or "Retry-After" in response.headers:
+            if not repeat_at_once(response.status_code, response.headers.get("Retry-After")):
                 return response
             response.close()
             self._sleep(delay)

@@ -6,8 +6,10 @@ from pathlib import Path
 
 from invoke.collection import Collection
 from invoke.context import Context
+from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from hotpass.deploy.service import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
 from hotpass.tasks._boundary import reports_errors
 
 FLAG_HELP = {
@@ -29,6 +31,8 @@ def _deploy(c: Context, manifest_dir: str | None, flow: list[str], *, as_json: b
         manifest_dir=Path(manifest_dir or c.config.deploy.manifest_dir),
         flow_ids=tuple(flow or ()), **options))  # type: ignore[arg-type]
     emit(as_json, result.to_json(), render(result))
+    if result.exit_code:
+        raise Exit(code=result.exit_code)
 
 
 @task(help=FLAG_HELP, iterable=["flow"])
@@ -79,4 +83,5 @@ def apply(  # noqa: PLR0913 - Invoke maps one parameter per CLI flag
 
 
 collection = Collection("deploy", validate, export, plan, apply)
-collection.configure({"deploy": {"manifest_dir": "prefect", "output_dir": "dist/offline/prefect"}})
+collection.configure({"deploy": {"manifest_dir": str(DEFAULT_MANIFEST_DIR),
+                                 "output_dir": str(DEFAULT_OUTPUT_DIR)}})
