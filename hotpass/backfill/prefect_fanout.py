@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from hotpass.backfill.counts import output_counts
-from hotpass.backfill.prefect_api import api_settings, prefect_errors, sync_client
+from hotpass.backfill.prefect_api import sync_client
 from hotpass.backfill.runs import RunOutcome, RunSpec, failed_outcome, restore
 from hotpass.backfill.slot import GLOBAL_LIMIT, slot_times
 from hotpass.backfill.state import utc_now
@@ -72,7 +72,9 @@ def prepare(target: PrefectTarget, concurrency: int) -> Fanout:
     """Find the deployment and its online workers, and set the global limit.
 
     Raises NoWorkersOnline when no worker is online in the deployment's pool."""
-    with api_settings(target.api_url), prefect_errors(), sync_client() as client:
+    from hotpass.prefect_local.client import prefect_client
+
+    with prefect_client(target.api_url) as client:
         deployment = _deployment(client, target.deployment)
         pool = deployment.work_pool_name
         if not pool:
@@ -142,7 +144,7 @@ def run_via_prefect(specs: Sequence[RunSpec], *, target: PrefectTarget, fanout: 
         on_outcome(outcome)
         outcomes.append(outcome)
 
-    with api_settings(target.api_url), sync_client() as client:
+    with sync_client(target.api_url) as client:
         poller = _Poller(client, target)
         while queue or in_flight:
             while queue and len(in_flight) < ahead:

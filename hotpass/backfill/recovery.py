@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from hotpass.backfill.prefect_api import api_settings, prefect_errors, sync_client
-
 if TYPE_CHECKING:
     from hotpass.backfill.prefect_fanout import PrefectTarget
 
@@ -23,8 +21,10 @@ def cancel_unfinished(target: PrefectTarget, flow_run_ids: Sequence[str]) -> lis
     from prefect.exceptions import ObjectNotFound
     from prefect.states import Cancelled
 
+    from hotpass.prefect_local.client import prefect_client
+
     cancelled = []
-    with api_settings(target.api_url), prefect_errors(), sync_client() as client:
+    with prefect_client(target.api_url) as client:
         for flow_run_id in flow_run_ids:
             try:
                 flow_run = client.read_flow_run(UUID(flow_run_id))

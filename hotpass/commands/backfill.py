@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -72,8 +71,6 @@ def _run(args: argparse.Namespace) -> int:
     from hotpass.backfill.run import run_backfill
 
     request = build_request(args)
-    if not args.debug:  # one line per API call drowns the progress lines
-        logging.getLogger("httpx").setLevel(logging.WARNING)
     if args.dry_run:
         preview = plan(request)
         emit(args.json, preview.to_json(), render_plan(preview))

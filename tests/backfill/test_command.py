@@ -207,7 +207,10 @@ def test_unreachable_prefect_exits_3_and_writes_no_state(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     _day(tmp_path / "archive", 1)
     code = main(["backfill", "--start-date", "2024-03-01", "--end-date", "2024-03-01",
-                 "--via-prefect", "--api-url", "http://127.0.0.1:9/api", *_flags(tmp_path)])
+                 "--via-prefect", "--api-url", "http://hotpass:s3cret@127.0.0.1:9/api",
+                 *_flags(tmp_path)])
     assert code == 3
-    assert "the Prefect API did not answer" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "cannot reach the Prefect API at http://hotpass:***@127.0.0.1:9/api" in err
+    assert "s3cret" not in err
     assert list((tmp_path / "restore").glob("backfill-*.json")) == []
