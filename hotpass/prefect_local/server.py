@@ -24,6 +24,17 @@ if TYPE_CHECKING:
 SERVER_MARKER = ("server", "start")
 STATE_FILE = "server.json"
 LOG_FILE = "server.log"
+LOOPBACK = "127.0.0.1"
+_ANY_OR_LOOPBACK = {"127.0.0.1", "0.0.0.0", "::", "localhost"}
+
+
+def api_url_for(host: str, port: int) -> str:
+    """The URL this machine reaches a server listening on `host` at: 127.0.0.1 for loopback
+    and the wildcard addresses, else that address itself."""
+    connect = LOOPBACK if host in _ANY_OR_LOOPBACK else host
+    if ":" in connect:  # an IPv6 address
+        connect = f"[{connect}]"
+    return f"http://{connect}:{port}/api"
 
 
 @dataclass(frozen=True)
@@ -34,10 +45,11 @@ class ServerHandle:
     log_path: Path
     reused: bool = False
     database: str = "sqlite"
+    host: str = LOOPBACK  # what it listens on
 
     @property
     def api_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/api"
+        return api_url_for(self.host, self.port)
 
     @property
     def env(self) -> dict[str, str]:
@@ -47,13 +59,13 @@ class ServerHandle:
                 **process.BASE_ENV}
 
     def to_json(self) -> dict[str, Any]:
-        return {"pid": self.pid, "port": self.port, "api_url": self.api_url,
+        return {"pid": self.pid, "port": self.port, "host": self.host, "api_url": self.api_url,
                 "home": str(self.home), "log": str(self.log_path), "reused": self.reused,
                 "database": self.database}
 
 
 def start_server(home: Path, *, port: int | None = None, database_url: str | None = None,
-                 timeout: float = 60, host: str = "127.0.0.1") -> ServerHandle:
+                 timeout: float = 60, host: str = LOOPBACK) -> ServerHandle:
     """Start `prefect server start` in the background and wait for /api/health.
 
     Listens on 127.0.0.1 unless `host` says otherwise (e.g. 0.0.0.0 for workers on other
@@ -64,13 +76,13 @@ def start_server(home: Path, *, port: int | None = None, database_url: str | Non
         return running
     chosen = port or process.free_port()
     extra = {"PREFECT_API_DATABASE_CONNECTION_URL": database_url} if database_url else {}
-    api_url = f"http://127.0.0.1:{chosen}/api"
+    api_url = api_url_for(host, chosen)
     log_path = home / LOG_FILE
     argv = [process.prefect_executable(), "server", "start", "--host", host,
             "--port", str(chosen), "--no-ui", "--analytics-off"]
     popen = process.spawn(argv, env=process.child_env(home, api_url, extra), log_path=log_path)
     handle = ServerHandle(pid=popen.pid, port=chosen, home=home, log_path=log_path,
-                          database=_database_label(database_url))
+                          database=_database_label(database_url), host=host)
     process.write_state(home / STATE_FILE, {**handle.to_json(), "reused": False})
     try:
         _wait_healthy(handle, popen.poll, timeout)
@@ -123,14 +135,16 @@ def running_server(home: Path) -> ServerHandle | None:
     if not is_healthy(handle.api_url, timeout=5.0):
         return None
     return ServerHandle(pid=handle.pid, port=handle.port, home=handle.home,
-                        log_path=handle.log_path, reused=True, database=handle.database)
+                        log_path=handle.log_path, reused=True, database=handle.database,
+                        host=handle.host)
 
 
 def _handle_from_state(home: Path, state: dict[str, Any]) -> ServerHandle | None:
     try:
         return ServerHandle(pid=int(state["pid"]), port=int(state["port"]), home=home,
                             log_path=Path(state.get("log", home / LOG_FILE)),
-                            database=str(state.get("database", "sqlite")))
+                            database=str(state.get("database", "sqlite")),
+                            host=str(state.get("host", LOOPBACK)))
     except (KeyError, TypeError, ValueError):
         return None
 

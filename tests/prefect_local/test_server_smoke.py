@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,9 @@ from hotpass.cli import main
 from hotpass.prefect_local.process import free_port, write_state
 from hotpass.prefect_local.server import (
     STATE_FILE,
+    ServerHandle,
+    _handle_from_state,
+    api_url_for,
     is_healthy,
     running_server,
     server_status,
@@ -87,3 +91,15 @@ def test_cli_start_reuses_and_worker_start_stop(prefect_server, tmp_path, capsys
     stopped = json.loads(capsys.readouterr().out)["stopped"]
     assert [w["pid"] for w in stopped] == [worker["pid"]]
     assert not list(home.glob("worker-*.json"))
+
+
+@pytest.mark.parametrize(("host", "url"), [
+    ("127.0.0.1", "http://127.0.0.1:4200/api"), ("0.0.0.0", "http://127.0.0.1:4200/api"),
+    ("::", "http://127.0.0.1:4200/api"), ("localhost", "http://127.0.0.1:4200/api"),
+    ("10.1.2.3", "http://10.1.2.3:4200/api"), ("fd00::7", "http://[fd00::7]:4200/api")])
+def test_the_api_url_is_loopback_for_wildcard_hosts_else_the_host_itself(host, url):
+    assert api_url_for(host, 4200) == url
+    home = Path("/nonexistent")
+    handle = ServerHandle(pid=1, port=4200, home=home, log_path=home / "server.log", host=host)
+    assert handle.api_url == url
+    assert _handle_from_state(home, handle.to_json()) == handle  # server.json keeps the host
