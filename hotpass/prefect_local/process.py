@@ -14,10 +14,11 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from hotpass.errors import PrefectUnavailable
 from hotpass.fsutil import atomic_write_json
 
 # The server's own default analytics/UI are off; workers poll every 2 s (10 s is the default and
@@ -152,3 +153,20 @@ def log_tail(path: Path, lines: int = 15) -> str:
     except OSError:
         return ""
     return "\n".join(text.splitlines()[-lines:])
+
+
+def wait_started(what: str, log_path: Path, *, exited: Callable[[], int | None],
+                 ready: Callable[[], bool], timeout: float, hints: tuple[str, str]) -> None:
+    """Wait until a process just started is `ready` (checked every 0.5 s). PrefectUnavailable
+    when it exits first (with its log's tail) or is still not ready after `timeout` seconds;
+    `hints` are for those two cases. `what` names it, e.g. "the worker for pool 'p'"."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if exited() is not None:
+            raise PrefectUnavailable(f"{what} exited during start-up (log {log_path}):\n"
+                                     f"{log_tail(log_path)}", hint=hints[0])
+        if ready():
+            return
+        time.sleep(0.5)
+    raise PrefectUnavailable(f"{what} was not ready after {timeout:.0f}s (log {log_path})",
+                             hint=hints[1])

@@ -7,7 +7,6 @@ given). Starting twice reuses a healthy running server; a stale state file is re
 
 from __future__ import annotations
 
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
@@ -97,19 +96,11 @@ def _database_label(database_url: str | None) -> str:
 
 
 def _wait_healthy(handle: ServerHandle, poll: Any, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if poll() is not None:
-            raise PrefectUnavailable(
-                f"the Prefect server exited during start-up (log {handle.log_path}):\n"
-                f"{process.log_tail(handle.log_path)}",
-                hint="check the log above; a busy port or a bad --database-url are common causes")
-        if is_healthy(handle.api_url):
-            return
-        time.sleep(0.5)
-    raise PrefectUnavailable(
-        f"the Prefect server at {handle.api_url} was not healthy after {timeout:.0f}s "
-        f"(log {handle.log_path})", hint="raise --timeout on a slow machine, or read the log")
+    process.wait_started(
+        f"the Prefect server at {handle.api_url}", handle.log_path, exited=poll,
+        ready=lambda: is_healthy(handle.api_url), timeout=timeout,
+        hints=("check the log above; a busy port or a bad --database-url are common causes",
+               "raise --timeout on a slow machine, or read the log"))
 
 
 def is_healthy(api_url: str, *, timeout: float = 2.0) -> bool:

@@ -71,20 +71,11 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,
 def _wait_online(handle: WorkerHandle, api_url: str, poll: Any, timeout: float) -> None:
     from hotpass.prefect_local.client import prefect_client
 
-    deadline = time.monotonic() + timeout
     with prefect_client(api_url) as client:
-        while time.monotonic() < deadline:
-            if poll() is not None:
-                raise PrefectUnavailable(
-                    f"the worker for pool {handle.pool!r} exited during start-up "
-                    f"(log {handle.log_path}):\n{process.log_tail(handle.log_path)}",
-                    hint="check the log above")
-            if _is_online(client, handle):
-                return
-            time.sleep(0.5)
-    raise PrefectUnavailable(
-        f"the worker for pool {handle.pool!r} was not online after {timeout:.0f}s "
-        f"(log {handle.log_path})", hint="read the worker log")
+        process.wait_started(
+            f"the worker for pool {handle.pool!r}", handle.log_path, exited=poll,
+            ready=lambda: _is_online(client, handle), timeout=timeout,
+            hints=("check the log above", "read the worker log"))
 
 
 def _is_online(client: Any, handle: WorkerHandle) -> bool:
