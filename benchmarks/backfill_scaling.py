@@ -37,6 +37,7 @@ from refine_throughput import generate_rows, write_workbook  # noqa: E402
 from hotpass.backfill.stage import stage_inputs  # noqa: E402
 
 FIRST_DAY = date(2024, 3, 1)
+WORKER_LIMIT = [2]  # --worker-limit
 DEPLOYMENT = "bench-refinement"
 
 
@@ -107,15 +108,18 @@ def with_prefect(folder: Path, days: int) -> float:
     workers: list[Any] = []
     try:
         pool = "bench-backfill"
-        workers = [start_worker(server.api_url, pool, limit=2, home=folder / f"worker{i}",
-                                cwd=folder, timeout=180) for i in range(2)]
+        workers = [start_worker(server.api_url, pool, limit=WORKER_LIMIT[0],
+                                home=folder / f"worker{i}", cwd=folder, timeout=180)
+                   for i in range(2)]
         deployment = RunnerDeployment.from_flow(
             refinement_pipeline_flow, name=DEPLOYMENT, work_pool_name=pool,
             entrypoint_type=EntrypointType.MODULE_PATH, version_type="prefect:simple")
         with temporary_settings({PREFECT_API_URL: server.api_url}):
             deployment.apply()
         env = {**os.environ, **server.env}
-        pids = {"server": server.pid, "workers": [w.pid for w in workers]}
+        # a worker's flow runs are forked by its engine server, so they count under that
+        pids = {"server": server.pid, "workers": [w.pid for w in workers] + [
+            w.engine_server_pid for w in workers if w.engine_server_pid is not None]}
         before = {key: process_cpu(pids[key]) for key in pids}
         elapsed = timed_backfill(folder, "prefect", days,
                                  ["--concurrency", "2", "--via-prefect", "--api-url",
@@ -209,9 +213,16 @@ def main() -> None:
     parser.add_argument("--skip-prefect", action="store_true")
     parser.add_argument("--timeline", action="store_true",
                         help="print when each child run was created, taken, started, ...")
+    parser.add_argument("--worker-limit", type=int, default=2,
+                        help="flow runs each of the two workers runs at once (default 2)")
+    parser.add_argument("--keep", type=Path, metavar="DIR",
+                        help="work in DIR (created) and keep it: the workers' and engine "
+                        "servers' logs, the state files, the outputs")
     args = parser.parse_args()
+    WORKER_LIMIT[0] = args.worker_limit
     with tempfile.TemporaryDirectory(prefix="hotpass-backfill-bench-") as tmp:
-        folder = Path(tmp)
+        folder = args.keep.resolve() if args.keep else Path(tmp)
+        folder.mkdir(parents=True, exist_ok=True)
         stage_days(folder, args.days, args.rows)
         calibration = machine_parallelism()
         sequential = local2 = float("inf")
@@ -240,9 +251,9 @@ def report(args: argparse.Namespace, calibration: float, sequential: float, loca
         print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   {overhead}"
               f"\n    cpu: backfill process {CPU['prefect']:.1f} s, workers and their flow runs "
               f"{CPU['prefect workers']:.1f} s, server {CPU['prefect server']:.1f} s")
-        print("    per child run (mean s): {scheduled:.1f} scheduled (worker poll), {starting:.1f} "
-              "starting (new interpreter), {slot_wait:.1f} waiting for a slot, {work:.1f} "
-              "working (slot held), {ending:.1f} ending".format(**LATENCY))
+        print("    per child run (mean s): {scheduled:.1f} scheduled (worker poll), "
+              "{starting:.1f} starting (forked or new interpreter), {slot_wait:.1f} waiting for "
+              "a slot, {work:.1f} working (slot held), {ending:.1f} ending".format(**LATENCY))
         if args.timeline:
             print("\n".join(TIMELINE))
 

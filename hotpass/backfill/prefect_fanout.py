@@ -88,10 +88,12 @@ def prepare(target: PrefectTarget, concurrency: int) -> Fanout:
 
 
 def engine_command() -> str:
-    """This interpreter's flow engine, as the command a process worker runs for a child."""
+    """The command a process worker runs for a child: this interpreter's flow engine, forked
+    from the worker's preloaded engine server when it has one (`hotpass.prefect_local.zygote`),
+    otherwise started directly."""
     from prefect.utilities.processutils import command_to_string
 
-    return command_to_string([sys.executable, "-m", "prefect.engine"])
+    return command_to_string([sys.executable, "-m", "hotpass.prefect_local.engine_start"])
 
 
 def child_job_variables(work_pool: Any, deployment_variables: Mapping[str, Any] | None,

@@ -79,6 +79,9 @@ def _register_worker(subparsers: Any, common: argparse.ArgumentParser) -> None:
     start.add_argument("--limit", type=int, help="max concurrent flow runs on this worker")
     start.add_argument("--api-url", metavar="URL", help="server API URL")
     start.add_argument("--timeout", type=float, default=90.0, help="seconds to wait for online")
+    start.add_argument("--no-preload", dest="preload", action="store_false",
+                       help="no preloaded engine server: backfill children start a new "
+                       "interpreter each (as plain Prefect workers do)")
     start.set_defaults(handler=_worker_start)
     stop = actions.add_parser("stop", parents=[common, _home_parent()],
                               help="stop the worker(s) recorded under --home")
@@ -148,14 +151,16 @@ def _worker_start(args: argparse.Namespace) -> int:
         raise UsageError(f"--limit must be at least 1 (got {args.limit})")
     url = resolve_api_url(args.api_url, home=args.home)
     handle = start_worker(url, args.pool, limit=args.limit, home=args.home, cwd=Path.cwd(),
-                          timeout=args.timeout)
+                          timeout=args.timeout, preload=args.preload)
     emit(args.json, handle.to_json(), render_worker(handle))
     return 0
 
 
 def render_worker(handle: Any) -> str:
+    engine = (f"\n  engine server: pid {handle.engine_server_pid}, log "
+              f"{handle.engine_log_path}" if handle.engine_server_pid else "")
     return (f"worker {handle.name} online on pool {handle.pool} (pid {handle.pid}, limit "
-            f"{handle.limit or 'none'})\n  log: {handle.log_path}")
+            f"{handle.limit or 'none'})\n  log: {handle.log_path}{engine}")
 
 
 def _worker_stop(args: argparse.Namespace) -> int:

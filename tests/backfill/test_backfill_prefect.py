@@ -50,16 +50,21 @@ def _register(api_url: str, pool: str, name: str) -> str:
 @pytest.fixture(scope="module")
 def two_workers(prefect_server: Any, prefect_worker: Any,
                 tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The session worker plus a second process worker on the same pool; yields the pool."""
+    """The session worker plus a second process worker on the same pool; yields the pool.
+    Their engine servers' logs are in ENGINE_LOGS."""
     from hotpass.prefect_local.worker import start_worker, stop_worker
 
     second = start_worker(prefect_server.api_url, prefect_worker.pool, limit=4,
                           home=tmp_path_factory.mktemp("second-worker"),
                           cwd=tmp_path_factory.mktemp("second-worker-cwd"), timeout=120)
+    ENGINE_LOGS[:] = [prefect_worker.engine_log_path, second.engine_log_path]
     try:
         yield str(prefect_worker.pool)
     finally:
         stop_worker(second)
+
+
+ENGINE_LOGS: list[Path] = []
 
 
 def _request(tmp_path: Path, target: PrefectTarget, days: int, **extra: Any) -> BackfillRequest:
@@ -129,8 +134,11 @@ def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any
         assert (labels[LABEL_STARTED], labels[LABEL_FINISHED]) == (record.started_at,
                                                                    record.finished_at)
     assert 1 <= _max_overlap(result.runs) <= 2
-    # the worker started each child's engine directly, with no workspace supervisor before it
+    # the worker started each child's engine directly, with no workspace supervisor before it,
+    # forked from its preloaded engine server
     assert {r.job_variables.get("command") for r in runs.values()} == {engine_command()}
+    forked = "".join(log.read_text(encoding="utf-8") for log in ENGINE_LOGS)
+    assert all(f"flow run {run_id}: forked as pid" in forked for run_id in runs)
     keys = sorted(r.idempotency_key for r in runs.values())
     assert keys[0] == f"{result.backfill_id}/2024-03-01/v1"
     from prefect.client.schemas.filters import (

@@ -16,9 +16,10 @@ def _pool(kind: str = "process", default_command: str | None = None) -> Any:
         "variables": {"properties": {"command": command}}})
 
 
-def test_children_on_a_process_pool_start_this_interpreters_engine_directly() -> None:
+def test_children_on_a_process_pool_start_this_interpreters_engine_or_fork_it() -> None:
     assert child_job_variables(_pool(), {}) == {"command": engine_command()}
-    assert shlex.split(engine_command()) == [sys.executable, "-m", "prefect.engine"]
+    assert shlex.split(engine_command()) == [sys.executable, "-m",
+                                             "hotpass.prefect_local.engine_start"]
 
 
 def test_a_command_chosen_by_the_deployment_or_pool_or_another_pool_type_is_left_alone() -> None:

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import signal
+import time
 from pathlib import Path
 
 import pytest
 
 from hotpass.cli import main
-from hotpass.prefect_local.process import free_port, write_state
+from hotpass.prefect_local.process import free_port, is_our_process, write_state
 from hotpass.prefect_local.server import (
     STATE_FILE,
     ServerHandle,
@@ -22,6 +24,7 @@ from hotpass.prefect_local.server import (
     start_server,
     stop_server,
 )
+from hotpass.prefect_local.worker import ENGINE_SERVER_MARKER, start_worker, stop_worker
 
 
 @pytest.mark.integration
@@ -87,10 +90,28 @@ def test_cli_start_reuses_and_worker_start_stop(prefect_server, tmp_path, capsys
     assert code == 0
     status = server_status(prefect_server.api_url)
     assert worker["name"] in status.workers_online
+    assert is_our_process(worker["engine_server_pid"], ENGINE_SERVER_MARKER)
     assert main(["worker", "stop", "--home", str(home), "--json"]) == 0
     stopped = json.loads(capsys.readouterr().out)["stopped"]
     assert [w["pid"] for w in stopped] == [worker["pid"]]
     assert not list(home.glob("worker-*.json"))
+    # its engine server went with it, and so did the server's socket folder
+    assert not is_our_process(worker["engine_server_pid"], ENGINE_SERVER_MARKER)
+    assert not Path(worker["engine_socket"]).parent.exists()
+
+
+@pytest.mark.integration
+def test_an_engine_server_stops_by_itself_once_its_worker_is_gone(prefect_server, tmp_path):
+    handle = start_worker(prefect_server.api_url, f"orphan-pool-{os.getpid()}", limit=1,
+                          home=tmp_path / "state", timeout=120)
+    assert handle.engine_server_pid is not None
+    os.killpg(handle.pid, signal.SIGKILL)  # the worker dies without stopping anything
+    deadline = time.monotonic() + 30
+    while is_our_process(handle.engine_server_pid, ENGINE_SERVER_MARKER):
+        assert time.monotonic() < deadline, "the engine server outlived its worker"
+        time.sleep(0.2)
+    assert "is gone: stopping" in handle.engine_log_path.read_text(encoding="utf-8")
+    stop_worker(handle)
 
 
 @pytest.mark.parametrize(("host", "url"), [
