@@ -7,8 +7,9 @@ as Prefect child runs on 2 process workers, in one run.
 Generates one workbook per day (the refine benchmark's realistic mess, a different seed per
 day), stages each as `<archive>/<date>/hotpass-inputs-v1.zip`, then times `hotpass backfill`
 end to end (a fresh process each, fresh restore root) with `--concurrency 1`, `--concurrency 2`
-and `--concurrency 2 --via-prefect` (a throw-away local server and two workers, started and
-stopped here; their start-up is not timed). Prints the wall times and the ratios
+and `--concurrency 2 --via-prefect` (a throw-away local server and two workers, `--limit 3`
+each, with their preloaded engine servers unless `--no-preload`; started and stopped here,
+their start-up is not timed). Prints the wall times and the ratios
 `local2 / sequential` (target ≤ 0.65; the local modes run --repeat times, interleaved, best
 kept) and the via-Prefect overhead per run `(prefect - local2) / runs` (target ≤ 1.5 s), with
 the CPU the backfill, the workers (with their flow runs) and the server spent, and how long a
@@ -37,7 +38,8 @@ from refine_throughput import generate_rows, write_workbook  # noqa: E402
 from hotpass.backfill.stage import stage_inputs  # noqa: E402
 
 FIRST_DAY = date(2024, 3, 1)
-WORKER_LIMIT = [2]  # --worker-limit
+WORKER_LIMIT = [3]  # --worker-limit
+PRELOAD = [True]  # --no-preload
 DEPLOYMENT = "bench-refinement"
 
 
@@ -109,7 +111,8 @@ def with_prefect(folder: Path, days: int) -> float:
     try:
         pool = "bench-backfill"
         workers = [start_worker(server.api_url, pool, limit=WORKER_LIMIT[0],
-                                home=folder / f"worker{i}", cwd=folder, timeout=180)
+                                home=folder / f"worker{i}", cwd=folder, timeout=180,
+                                preload=PRELOAD[0])
                    for i in range(2)]
         deployment = RunnerDeployment.from_flow(
             refinement_pipeline_flow, name=DEPLOYMENT, work_pool_name=pool,
@@ -213,13 +216,17 @@ def main() -> None:
     parser.add_argument("--skip-prefect", action="store_true")
     parser.add_argument("--timeline", action="store_true",
                         help="print when each child run was created, taken, started, ...")
-    parser.add_argument("--worker-limit", type=int, default=2,
-                        help="flow runs each of the two workers runs at once (default 2)")
+    parser.add_argument("--worker-limit", type=int, default=3,
+                        help="flow runs each of the two workers runs at once (default 3: "
+                        "a finished child's process lingers ~0.5-1 s after its final state)")
+    parser.add_argument("--no-preload", dest="preload", action="store_false",
+                        help="workers without their preloaded engine servers (each child "
+                        "starts a new interpreter)")
     parser.add_argument("--keep", type=Path, metavar="DIR",
                         help="work in DIR (created) and keep it: the workers' and engine "
                         "servers' logs, the state files, the outputs")
     args = parser.parse_args()
-    WORKER_LIMIT[0] = args.worker_limit
+    WORKER_LIMIT[0], PRELOAD[0] = args.worker_limit, args.preload
     with tempfile.TemporaryDirectory(prefix="hotpass-backfill-bench-") as tmp:
         folder = args.keep.resolve() if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -249,6 +256,8 @@ def report(args: argparse.Namespace, calibration: float, sequential: float, loca
         overhead = (f"overhead {(prefect - local2) / args.days:+.2f} s per run over the local "
                     "pool (target ≤ 1.5)") if args.repeat else ""
         print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   {overhead}"
+              f"\n    workers: --limit {WORKER_LIMIT[0]}, "
+              f"{'preloaded engine servers' if PRELOAD[0] else 'no engine servers'}"
               f"\n    cpu: backfill process {CPU['prefect']:.1f} s, workers and their flow runs "
               f"{CPU['prefect workers']:.1f} s, server {CPU['prefect server']:.1f} s")
         print("    per child run (mean s): {scheduled:.1f} scheduled (worker poll), "

@@ -12,10 +12,62 @@ from __future__ import annotations
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import httpx
 
 from hotpass.prefect_local.retry import RETRY_DELAYS, repeat_at_once
+
+
+class QuickRetryAsyncTransport(httpx.AsyncBaseTransport):
+    """The async twin of QuickRetryTransport (workers and flow-run processes use Prefect's
+    async client)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport,
+                 delays: Sequence[float] = RETRY_DELAYS) -> None:
+        self._inner, self._delays = inner, tuple(delays)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        import anyio
+
+        for delay in self._delays:
+            response = await self._inner.handle_async_request(request)
+            if not repeat_at_once(response.status_code, response.headers.get("Retry-After")):
+                return response
+            await response.aclose()
+            await anyio.sleep(delay)
+        return await self._inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+_INSTALLED = "_hotpass_quick_retries"
+
+
+def install_quick_retries() -> None:
+    """Make every Prefect client this process creates from now on repeat a locked SQLite
+    server's 503 quickly, by wrapping the transport of Prefect's httpx client classes.
+
+    For processes hotpass owns whose clients Prefect builds itself: its process workers and
+    the flow runs forked from their engine servers. Relies on the `_transport` attribute of
+    httpx clients (httpx 0.28) and on Prefect 3.8.8's client classes; an integration test
+    checks it still takes effect."""
+    from prefect.client import base
+
+    for cls, wrapper in ((base.PrefectHttpxAsyncClient, QuickRetryAsyncTransport),
+                         (base.PrefectHttpxSyncClient, QuickRetryTransport)):
+        if getattr(cls, _INSTALLED, False):
+            continue
+        original = cls.__init__
+
+        def __init__(self: Any, *args: Any, _original: Any = original, _wrapper: Any = wrapper,
+                     **kwargs: Any) -> None:
+            _original(self, *args, **kwargs)
+            self._transport = _wrapper(self._transport)
+
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        setattr(cls, _INSTALLED, True)
 
 
 class QuickRetryTransport(httpx.BaseTransport):

@@ -70,8 +70,8 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,  # n
     home = home.resolve()
     name = f"hotpass-{_slug(pool)}-{os.getpid()}-{time.monotonic_ns() % 100000}"
     log_path = home / f"worker-{name}.log"
-    argv = [process.prefect_executable(), "worker", "start", "--pool", pool, "--type", "process",
-            "--name", name]
+    argv = [sys.executable, "-m", "hotpass.prefect_local.worker_main", "worker", "start",
+            "--pool", pool, "--type", "process", "--name", name]
     if limit is not None:
         argv += ["--limit", str(limit)]
     project_dir = {"HOTPASS_PROJECT_DIR": str((cwd or Path.cwd()).resolve())}

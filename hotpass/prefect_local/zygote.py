@@ -261,6 +261,10 @@ def main(argv: list[str] | None = None) -> None:
     started = time.perf_counter()
     for name in args.preload:
         importlib.import_module(name)
+    if "prefect.client.base" in sys.modules:  # the flow runs' clients, as the worker's
+        from hotpass.prefect_local.transport import install_quick_retries
+
+        install_quick_retries()
     stamps = module_stamps()
     if os.path.exists(args.socket):
         os.unlink(args.socket)  # ours, from before a re-exec
