@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ GLOBAL_LIMIT = "hotpass:backfill"
 LEASE_SECONDS = 60  # the server's minimum: a slot held by a killed child expires soonest
 SLOT_POLL_SECONDS = 0.5  # a waiting child asks for a slot this often (see _acquire)
 LOCKED = 423  # the server's answer when no slot is free
+PREFECT_SERVICE_LOGGER = "prefect._internal.concurrency"
 LABEL_STARTED = "hotpass.backfill.slot_started_at"
 LABEL_FINISHED = "hotpass.backfill.slot_finished_at"
 
@@ -77,14 +79,37 @@ def _acquire(stack: ExitStack, poll_seconds: float, sleep: Callable[[float], Non
     children taking slots as they free up."""
     from prefect.concurrency.sync import concurrency
 
-    while True:
-        try:
-            with _missing_limit_explained():
-                stack.enter_context(concurrency(GLOBAL_LIMIT, occupy=1, strict=True,
-                                                lease_duration=LEASE_SECONDS, max_retries=0))
-            return
-        except _SlotTaken:
-            sleep(poll_seconds)
+    quiet = _RefusalsNotErrors()
+    prefect_log = logging.getLogger(PREFECT_SERVICE_LOGGER)
+    prefect_log.addFilter(quiet)
+    try:
+        while True:
+            try:
+                with _missing_limit_explained():
+                    stack.enter_context(concurrency(GLOBAL_LIMIT, occupy=1, strict=True,
+                                                    lease_duration=LEASE_SECONDS, max_retries=0))
+                return
+            except _SlotTaken:
+                sleep(poll_seconds)
+    finally:
+        prefect_log.removeFilter(quiet)
+
+
+class _RefusalsNotErrors(logging.Filter):
+    """Prefect's slot service logs every refused request (HTTP 423, no slot free) as an ERROR
+    in the flow run's output; for a waiting child a refusal is the normal case."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) < 2 or "ConcurrencySlotAcquisition" not in str(args[0]):
+            return True
+        item = args[1] if isinstance(args[1], tuple) else ()
+        return not any(isinstance(part, Future) and part.done() and not part.cancelled()
+                       and _status(part.exception()) == LOCKED for part in item)
+
+
+def _status(exc: BaseException | None) -> int | None:
+    return getattr(getattr(exc, "response", None), "status_code", None)
 
 
 class _SlotTaken(Exception):
@@ -98,7 +123,7 @@ def _missing_limit_explained() -> Iterator[None]:
     try:
         yield
     except ConcurrencySlotAcquisitionError as exc:
-        if getattr(getattr(exc.__cause__, "response", None), "status_code", None) == LOCKED:
+        if _status(exc.__cause__) == LOCKED:
             raise _SlotTaken() from None
         raise UsageError(
             f"a backfill run needs the global concurrency limit {GLOBAL_LIMIT!r}: {exc}",

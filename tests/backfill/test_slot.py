@@ -82,3 +82,34 @@ def test_no_slot_outside_a_backfill(monkeypatch: pytest.MonkeyPatch) -> None:
     with backfill_slot(False) as held:
         pass
     assert limit.calls == [] and held.to_json() == {}
+
+
+def _service_error(status: int) -> None:
+    """What Prefect's slot service logs when a request fails (prefect._internal.concurrency)."""
+    import logging
+    from concurrent.futures import Future
+
+    failed: Future[None] = Future()
+    failed.set_exception(_refusal(status).__cause__)  # type: ignore[arg-type]
+    logging.getLogger("prefect._internal.concurrency").error(
+        "Service %r failed to process item %r", "ConcurrencySlotAcquisitionWithLeaseService",
+        (1, GLOBAL_LIMIT, None, 0, 60, True, None, failed))
+
+
+def test_refusals_while_waiting_are_not_logged_as_errors(monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture) -> None:
+    limit = FakeLimit(busy=2)
+
+    @contextmanager
+    def logging_limit(names: str, **options: Any) -> Iterator[None]:
+        if len(limit.calls) < limit.busy:
+            _service_error(423)  # a refusal: filtered while the child waits
+            _service_error(500 + len(limit.calls))  # anything else is still an error
+        with limit(names, **options):
+            yield
+
+    monkeypatch.setattr("prefect.concurrency.sync.concurrency", logging_limit)
+    with caplog.at_level("ERROR"), backfill_slot(True, sleep=lambda _: None):
+        _service_error(423)  # once the slot is held, the filter is gone
+    statuses = [r.args[1][-1].exception().response.status_code for r in caplog.records]
+    assert statuses == [500, 501, 423]
