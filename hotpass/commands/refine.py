@@ -55,9 +55,6 @@ def _parse_since(text: str) -> datetime | None:
 def _run(args: argparse.Namespace) -> int:
     from hotpass.refine.pipeline import RefineRequest, run_refinement
 
-    if args.since is not None and not args.incremental:
-        raise UsageError("--since only applies to an incremental run",
-                         hint="add --incremental, or drop --since for a full run")
     request = RefineRequest(
         input_dir=args.input_dir, output_path=args.output_path, profile=args.profile,
         archive=args.archive, archive_root=args.archive_root, incremental=args.incremental,

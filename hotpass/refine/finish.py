@@ -4,24 +4,21 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import TYPE_CHECKING
+from typing import Any
 
+from hotpass.errors import EXIT_FAILED, EXIT_OK
 from hotpass.refine.archive import archive_inputs
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
 from hotpass.refine.model import FILE_PROBLEM
 from hotpass.refine.privacy import redact
+from hotpass.refine.stages import Refined, RefineResult
 from hotpass.refine.validate import summary_rows
 from hotpass.refine.write import IssueRows, write_output
-
-if TYPE_CHECKING:
-    from hotpass.refine.pipeline import Refined, RefineResult
 
 log = logging.getLogger("hotpass.refine")
 
 
 def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResult:
-    from hotpass.refine.pipeline import RefineResult, exit_code_for
-
     ingested = refined.ingested
     request = ingested.request
     clock = time.perf_counter()
@@ -64,3 +61,7 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
                   for i in refined.issues if i.kind == FILE_PROBLEM or i.row is None],
         incremental=request.incremental,
     )
+
+
+def exit_code_for(expectations: list[dict[str, Any]]) -> int:
+    return EXIT_OK if all(e["passed"] for e in expectations) else EXIT_FAILED

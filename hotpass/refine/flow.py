@@ -8,7 +8,6 @@ is configured (PREFECT_API_URL), to a file under `<dist_dir>/state` otherwise.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,15 +22,14 @@ from hotpass.refine.checkpoint import (
     PrefectVariableCheckpointStore,
 )
 from hotpass.refine.pipeline import (
-    RefineRequest,
-    RefineResult,
     ingest,
     parse_since,
     paused_gc,
+    record_run_metrics,
     refine,
     write,
 )
-from hotpass.telemetry import metrics_from_environment
+from hotpass.refine.stages import RefineRequest, RefineResult
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False,
                                  "retries": 0}
@@ -79,26 +77,20 @@ def refinement_body(input_dir: str, output_path: str, profile_name: str, archive
                     dist_dir: str, backfill: bool, incremental: bool,
                     since: str | None) -> dict[str, Any]:
     """Run ingest → refine → write as tasks; returns the run's JSON summary. A backfill run
-    (`backfill=True`) replays inputs as they are: no incremental cache, no new archive."""
+    (`backfill=True`) replays inputs as they are: no incremental cache (so no `since`), no new
+    archive. `since` without `incremental` raises UsageError."""
     dist = Path(dist_dir)
+    cut_off = parse_since(since)
     request = RefineRequest(
         input_dir=Path(input_dir), output_path=Path(output_path), profile=profile_name,
         archive=archive and not backfill, archive_root=dist / "archive",
-        incremental=incremental and not backfill, since=parse_since(since),
+        incremental=incremental and not backfill, since=None if backfill else cut_off,
         state_dir=dist / "state", run_id=_flow_run_id())
     store = checkpoint_store(request.state_dir)
     with backfill_slot(backfill) as slot:  # a backfill child's work holds the backfill's cap
         started = datetime.now(UTC)
         result = run_stages(request, store, as_tasks=not backfill)
-    duration = (datetime.now(UTC) - started).total_seconds()
-    result.timings["total_s"] = round(duration, 3)
-    metrics = metrics_from_environment(os.environ)
-    try:
-        metrics.record_run(duration_s=duration, counts={"in": result.records_in,
-                           "out": result.records_out, "rejected": result.rejected},
-                           profile=result.profile, run_id=result.run_id)
-    finally:
-        metrics.shutdown()
+    record_run_metrics(result, (datetime.now(UTC) - started).total_seconds())
     get_run_logger().info(
         "refined %d rows into %d organisations (%d duplicates merged, %d rejected, %d issues); "
         "expectations %s; exit code %d; stages %s", result.records_in, result.records_out,

@@ -10,24 +10,26 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from hotpass.errors import EXIT_FAILED, EXIT_OK, UsageError
+from hotpass.errors import UsageError
 from hotpass.fsutil import sha256_file
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, checkpoint_key
 from hotpass.refine.dedupe import deduplicate, output_columns
+from hotpass.refine.finish import finish
 from hotpass.refine.ingest import FileResult, RecordCache, modified_after, process_file
-from hotpass.refine.model import Issue
 from hotpass.refine.privacy import redact
-from hotpass.refine.profile import Profile, load_profile
+from hotpass.refine.profile import load_profile
 from hotpass.refine.read import list_inputs
 from hotpass.refine.records import RecordBuilder
+from hotpass.refine.stages import Ingested, Refined, RefineRequest, RefineResult
 from hotpass.refine.validate import check_expectations
 from hotpass.refine.write import check_output_path
 from hotpass.telemetry import PipelineMetrics, metrics_from_environment
+
+__all__ = ["Ingested", "RefineRequest", "RefineResult", "Refined", "ingest", "parse_since",
+           "paused_gc", "record_run_metrics", "refine", "run_refinement", "write"]
 
 log = logging.getLogger("hotpass.refine")
 
@@ -42,78 +44,6 @@ def parse_since(since: str | None) -> datetime | None:
         raise UsageError(f"since {since!r} is not an ISO date or time",
                          hint="use e.g. 2026-01-31 or 2026-01-31T06:00:00Z") from None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-@dataclass(frozen=True)
-class RefineRequest:
-    input_dir: Path
-    output_path: Path
-    profile: str = "generic"  # a built-in name or the path of a YAML profile
-    archive: bool = False
-    archive_root: Path = Path("dist/archive")
-    incremental: bool = False
-    since: datetime | None = None
-    state_dir: Path = Path("dist/state")
-    run_id: str | None = None
-
-
-@dataclass
-class RefineResult:
-    run_id: str
-    profile: str
-    records_in: int
-    records_out: int
-    rejected: int
-    duplicates_merged: int
-    expectations: list[dict[str, Any]]
-    output_path: Path
-    archive_path: Path | None
-    inputs: list[dict[str, Any]]
-    issues_count: int
-    timings: dict[str, float]
-    exit_code: int
-    outputs: list[Path] = field(default_factory=list)
-    files_read: list[str] = field(default_factory=list)
-    problems: list[dict[str, str]] = field(default_factory=list)
-    incremental: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "run_id": self.run_id, "profile": self.profile, "records_in": self.records_in,
-            "records_out": self.records_out, "rejected": self.rejected,
-            "duplicates_merged": self.duplicates_merged, "issues_count": self.issues_count,
-            "expectations": self.expectations, "output_path": str(self.output_path),
-            "outputs": [str(p) for p in self.outputs],
-            "archive_path": str(self.archive_path) if self.archive_path else None,
-            "inputs": self.inputs, "files_read": self.files_read, "problems": self.problems,
-            "incremental": self.incremental, "timings": self.timings,
-            "exit_code": self.exit_code,
-        }
-
-
-@dataclass
-class Ingested:
-    request: RefineRequest
-    profile: Profile
-    run_id: str
-    started_at: datetime
-    job_key: str
-    files: list[Path]
-    results: list[FileResult]
-    checkpoint_found: bool
-    timings: dict[str, float] = field(default_factory=dict)
-
-
-@dataclass
-class Refined:
-    ingested: Ingested
-    columns: list[str]
-    rows: list[dict[str, Any]]
-    issues: list[Issue]
-    expectations: list[dict[str, Any]]
-    records_in: int
-    rejected: int
-    duplicates_merged: int
 
 
 def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None) -> Ingested:
@@ -184,8 +114,6 @@ def refine(ingested: Ingested) -> Refined:
 
 def write(refined: Refined, checkpoints: CheckpointStore | None = None) -> RefineResult:
     """Write the outputs atomically, archive the inputs if asked, then save the checkpoint."""
-    from hotpass.refine.finish import finish
-
     return finish(refined, checkpoints)
 
 
@@ -196,20 +124,26 @@ def run_refinement(request: RefineRequest, *, checkpoints: CheckpointStore | Non
     Raises UsageError / ProfileError (exit 2) for bad arguments; expectation failures give a
     result with exit_code 1 and the output still written."""
     clock = time.perf_counter()
-    own_metrics = metrics is None
-    metrics = metrics_from_environment(os.environ) if metrics is None else metrics
+    with paused_gc():
+        result = write(refine(ingest(request, checkpoints)), checkpoints)
+    record_run_metrics(result, round(time.perf_counter() - clock, 3), metrics)
+    return result
+
+
+def record_run_metrics(result: RefineResult, duration_s: float,
+                       metrics: PipelineMetrics | None = None) -> None:
+    """Set the run's total time and record its duration and record counts. Without `metrics`,
+    the exporters the environment configures are used, then shut down (they export once)."""
+    result.timings["total_s"] = round(duration_s, 3)
+    target = metrics_from_environment(os.environ) if metrics is None else metrics
     try:
-        with paused_gc():
-            result = write(refine(ingest(request, checkpoints)), checkpoints)
-        result.timings["total_s"] = round(time.perf_counter() - clock, 3)
-        metrics.record_run(duration_s=result.timings["total_s"],
-                           counts={"in": result.records_in, "out": result.records_out,
-                                   "rejected": result.rejected},
-                           profile=result.profile, run_id=result.run_id)
-        return result
+        target.record_run(duration_s=duration_s,
+                          counts={"in": result.records_in, "out": result.records_out,
+                                  "rejected": result.rejected},
+                          profile=result.profile, run_id=result.run_id)
     finally:
-        if own_metrics:
-            metrics.shutdown()
+        if metrics is None:
+            target.shutdown()
 
 
 @contextmanager
@@ -224,6 +158,3 @@ def paused_gc() -> Iterator[None]:
         if was_enabled:
             gc.enable()
 
-
-def exit_code_for(expectations: list[dict[str, Any]]) -> int:
-    return EXIT_OK if all(e["passed"] for e in expectations) else EXIT_FAILED

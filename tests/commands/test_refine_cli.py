@@ -60,6 +60,12 @@ def test_bad_arguments_exit_2(workdir: Path) -> None:
     bad_since = _run("--input-dir", "data", "--output-path", "o.xlsx", "--incremental",
                      "--since", "yesterday", cwd=workdir)
     assert bad_since.returncode == 2 and "not an ISO date" in bad_since.stderr
+    full_since = _run("--input-dir", "data", "--output-path", "o.xlsx", "--since", "2026-01-31",
+                      cwd=workdir)
+    assert full_since.returncode == 2
+    assert "--since only applies to an incremental run" in full_since.stderr
+    assert "add --incremental, or drop --since" in full_since.stderr
+    assert not (workdir / "o.xlsx").exists()
 
 
 def test_bad_profile_file_exits_2_with_file_and_line(workdir: Path) -> None:

@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 
 from hotpass.refine.pipeline import RefineRequest, run_refinement
@@ -32,6 +33,18 @@ def test_run_emits_duration_and_records_with_profile_and_run_id(inputs: Path,
     assert duration.count == 1
     records = {p.attributes["kind"]: p.value for p in points["hotpass.pipeline.records"]}
     assert records == {"in": 2, "out": 1, "rejected": 1}
+
+
+def test_run_without_metrics_exports_once_to_the_configured_exporter(
+        inputs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "metrics.jsonl"
+    monkeypatch.setenv("OTEL_METRICS_EXPORTER", "jsonl")
+    monkeypatch.setenv("HOTPASS_METRICS_JSONL", str(target))
+    (inputs / "orgs.csv").write_text("Organisation,Email\nAcme,a@example.com\n")
+    result = run_refinement(RefineRequest(inputs, tmp_path / "o.xlsx", run_id="run-7"))
+    (line,) = target.read_text().splitlines()
+    assert "hotpass.pipeline.duration" in line and "run-7" in line
+    assert result.to_json()["timings"]["total_s"] >= 0
 
 
 def test_metrics_are_off_unless_configured(tmp_path: Path) -> None:
