@@ -8,15 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotpass.bundles.checksums import write_checksums
-from hotpass.bundles.steps import (
-    Renderer,
-    bundle_outputs,
-    json_renderer,
-    prepare_bundle_dir,
-    run_step,
-)
-from hotpass.bundles.summary import SummaryBuilder, input_entries, write_summary
+from hotpass.bundles.finish import finish_bundle
+from hotpass.bundles.steps import Renderer, json_renderer, prepare_bundle_dir, run_step
+from hotpass.bundles.summary import SummaryBuilder, input_entries
 from hotpass.bundles.transcript import StepRecord, Transcript, iso, utc_now
 
 Step = tuple[str, list[str], Any]
@@ -150,11 +144,7 @@ def finish_offline(request: OfflineRequest, transcript: Transcript,
     builder = SummaryBuilder(kind="offline", started_at=started, secrets=request.secrets,
                              inputs=input_entries([request.input_dir], root=Path.cwd()))
     fill_from_steps(builder, transcript.steps, request.manifest_dir)
-    transcript.note(f"bundle {request.bundle_dir.as_posix()}: summary.json and SHA256SUMS")
-    builder.outputs = bundle_outputs(request.bundle_dir)
-    summary = builder.build(transcript.steps, iso(utc_now()))
-    write_summary(request.bundle_dir / "summary.json", summary)
-    write_checksums(request.bundle_dir)
+    summary = finish_bundle(request.bundle_dir, transcript, builder)
     return OfflineResult(request.bundle_dir, summary, tuple(transcript.steps))
 
 

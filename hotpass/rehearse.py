@@ -12,10 +12,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from hotpass.bundles.checksums import write_checksums
+from hotpass.bundles.finish import finish_bundle
 from hotpass.bundles.masking import mask_url
-from hotpass.bundles.steps import Renderer, bundle_outputs, json_renderer, run_step
-from hotpass.bundles.summary import SummaryBuilder, write_summary
+from hotpass.bundles.steps import Renderer, json_renderer, run_step
+from hotpass.bundles.summary import SummaryBuilder
 from hotpass.bundles.transcript import StepOutput, StepRecord, Transcript, iso, utc_now
 
 DEFAULT_HOME = Path(".hotpass")
@@ -69,6 +69,19 @@ class _Context:
     flow_run_id: str | None = None
     evidence: dict[str, Any] = field(default_factory=dict)
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+
+
+def resolve_staging_url(explicit: str | None, configured: str | None,
+                        env_file: Path) -> str | None:
+    """The explicit URL (--api-url), else the configured one (rehearse.api_url), else
+    PREFECT_API_URL from `env_file` when it exists; None means rehearse on a local server.
+    Raises UsageError when the chosen URL is not a one-line http(s) URL."""
+    from hotpass.envfile import read_env_file, validate_url
+
+    url = explicit or configured
+    if not url and env_file.is_file():
+        url = read_env_file(env_file).get("PREFECT_API_URL")
+    return validate_url(url, name="--api-url") if url else None
 
 
 def bundle_dir_for(root: Path, moment: datetime) -> Path:
@@ -238,11 +251,7 @@ def _finish(ctx: _Context, started: str) -> RehearsalResult:
     fill_rehearsal(builder, _backfill_parameters(ctx), ctx.evidence,
                    api_url=mask_url(ctx.api_url) if ctx.api_url else None,
                    local=ctx.request.api_url is None)
-    ctx.transcript.note(f"bundle {ctx.bundle.as_posix()}: summary.json and SHA256SUMS")
-    builder.outputs = bundle_outputs(ctx.bundle)
-    summary = builder.build(ctx.transcript.steps, iso(utc_now()))
-    write_summary(ctx.bundle / "summary.json", summary)
-    write_checksums(ctx.bundle)
+    summary = finish_bundle(ctx.bundle, ctx.transcript, builder)
     return RehearsalResult(ctx.bundle, summary, tuple(ctx.transcript.steps))
 
 

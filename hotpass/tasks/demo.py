@@ -16,10 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hotpass.bundles.checksums import write_checksums
+from hotpass.bundles.finish import finish_demo
 from hotpass.bundles.masking import secrets_from_environ
-from hotpass.bundles.steps import Renderer, bundle_outputs, prepare_bundle_dir, run_step
-from hotpass.bundles.summary import SummaryBuilder, input_entries, write_summary
+from hotpass.bundles.steps import Renderer, prepare_bundle_dir, run_step
 from hotpass.bundles.transcript import Transcript, iso, utc_now
 from hotpass.errors import HotpassError
 
@@ -65,7 +64,9 @@ def main(project_dir: Path) -> int:
     finally:
         for name, command, stop in reversed(demo.stops):
             demo.step(name, command, lambda stop=stop: _Text(str(stop() or "")))
-    summary = _finish(demo, bundle, started)
+    summary = finish_demo(bundle, demo.transcript, started, input_dirs=[Path("data")],
+                          offline=demo.results.get("offline"),
+                          rehearsal=demo.results.get("rehearsal"))
     print("\n" + render_steps(demo.transcript.steps))
     print(_where(demo, summary))
     failed = demo.transcript.failed_step
@@ -159,25 +160,6 @@ class _Text:
 
     def render_text(self) -> str:
         return self.text
-
-
-def _finish(demo: Demo, bundle: Path, started: str) -> dict[str, Any]:
-    builder = SummaryBuilder(kind="demo", started_at=started, secrets=demo.secrets,
-                             inputs=input_entries([Path("data")], root=demo.project_dir))
-    offline = demo.results.get("offline")
-    if offline is not None:
-        builder.counts.update(offline.summary["counts"])
-        builder.qa = offline.summary["qa"]
-    rehearsal = demo.results.get("rehearsal")
-    if rehearsal is not None:
-        builder.concurrency.update(rehearsal.summary["concurrency"])
-        builder.extra["guardrails"] = rehearsal.summary.get("guardrails", [])
-    demo.transcript.note("demo finished: summary.json and SHA256SUMS")
-    builder.outputs = bundle_outputs(bundle)
-    summary = builder.build(demo.transcript.steps, iso(utc_now()))
-    write_summary(bundle / "summary.json", summary)
-    write_checksums(bundle)
-    return summary
 
 
 def _where(demo: Demo, summary: dict[str, Any]) -> str:

@@ -23,19 +23,6 @@ HELP = {
 }
 
 
-def staging_url(c: Context, api_url: str | None) -> str | None:
-    """The flag, else invoke.yaml / INVOKE_REHEARSE_API_URL, else the env file's
-    PREFECT_API_URL; None means rehearse on a local server."""
-    from hotpass.envfile import read_env_file, validate_url
-
-    conf = c.config.rehearse
-    url = api_url or conf.get("api_url")
-    env_file = Path(conf.get("env_file") or ".env.staging")
-    if not url and env_file.is_file():
-        url = read_env_file(env_file).get("PREFECT_API_URL")
-    return validate_url(url, name="--api-url") if url else None
-
-
 @task(help=HELP)
 @reports_errors
 def staging(c: Context, since: str | None = None, api_url: str | None = None,
@@ -45,11 +32,12 @@ def staging(c: Context, since: str | None = None, api_url: str | None = None,
     export dist/staging/backfill/<UTC timestamp>/."""
     from hotpass.bundles.masking import secrets_from_environ
     from hotpass.commands._render import emit
-    from hotpass.rehearse import RehearsalRequest, run_rehearsal
+    from hotpass.rehearse import RehearsalRequest, resolve_staging_url, run_rehearsal
     from hotpass.tasks._step_render import render_step
 
     conf = c.config.rehearse
-    url = staging_url(c, api_url)
+    url = resolve_staging_url(api_url, conf.get("api_url"),
+                              Path(conf.get("env_file") or ".env.staging"))
     secrets = secrets_from_environ({**os.environ, "STAGING_URL": url or ""})
     result = run_rehearsal(RehearsalRequest(
         since=since, api_url=url, manifest_dir=Path(manifest_dir or conf.manifest_dir),

@@ -171,28 +171,35 @@ def test_unreachable_staging_still_leaves_the_bundle(tmp_path: Path) -> None:
     assert_clean(tmp_path, proc, ("Pa55-Staging-Word",))
 
 
-def test_staging_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from invoke.config import Config
-    from invoke.context import Context
-
+def test_staging_url_precedence(tmp_path: Path) -> None:
     from hotpass.errors import UsageError
-    from hotpass.tasks.rehearse import collection, staging_url
+    from hotpass.rehearse import resolve_staging_url
 
-    monkeypatch.chdir(tmp_path)
-
-    def context(**rehearse: object) -> Context:
-        defaults = collection.configuration()["rehearse"]
-        return Context(Config(overrides={"rehearse": {**defaults, **rehearse}}))
-
-    assert staging_url(context(), None) is None
-    (tmp_path / ".env.staging").write_text("PREFECT_API_URL=https://env.example.org/api\n")
-    assert staging_url(context(), None) == "https://env.example.org/api"
-    assert staging_url(context(api_url="https://conf.example.org/api"), None) == \
+    env_file = tmp_path / ".env.staging"
+    assert resolve_staging_url(None, None, env_file) is None
+    env_file.write_text("# staging\nPREFECT_API_URL=https://env.example.org/api\n")
+    assert resolve_staging_url(None, None, env_file) == "https://env.example.org/api"
+    assert resolve_staging_url(None, "https://conf.example.org/api", env_file) == \
         "https://conf.example.org/api"
-    assert staging_url(context(api_url="https://conf.example.org/api"),
-                       "https://flag.example.org/api") == "https://flag.example.org/api"
+    assert resolve_staging_url("https://flag.example.org/api", "https://conf.example.org/api",
+                               env_file) == "https://flag.example.org/api"
+    assert resolve_staging_url(None, None, tmp_path / "missing.env") is None
     with pytest.raises(UsageError):
-        staging_url(context(), "https://flag.example.org/api\nX=1")
+        resolve_staging_url("https://flag.example.org/api\nX=1", None, env_file)
+    env_file.write_text("PREFECT_API_URL=ftp://env.example.org\n")
+    with pytest.raises(UsageError):
+        resolve_staging_url(None, None, env_file)
+
+
+def test_task_reads_the_configured_url_then_the_env_file(tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / ".env.staging").write_text("PREFECT_API_URL=ftp://env.example.org/api\n")
+    proc = rehearse(tmp_path)
+    assert proc.returncode == 2 and "ftp://env.example.org/api" in proc.stderr, proc.stderr
+    monkeypatch.setenv("INVOKE_REHEARSE_API_URL", "ftp://conf.example.org/api")
+    proc = rehearse(tmp_path)
+    assert proc.returncode == 2 and "ftp://conf.example.org/api" in proc.stderr, proc.stderr
+    assert not (tmp_path / "dist").exists()
 
 
 def test_exit_code_follows_steps_then_guardrails() -> None:
