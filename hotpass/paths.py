@@ -1,4 +1,5 @@
-"""Where the project's shipped files live (schemas, manifests, sample data)."""
+"""Where the project's shipped files live (schemas, manifests, sample data), and the default
+hotpass home: local server and worker state and caches, relative to the working directory."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ PROJECT_ROOT = PACKAGE_DIR.parent
 SCHEMA_DIR = PROJECT_ROOT / "schemas"
 MANIFEST_DIR = PROJECT_ROOT / "prefect"
 PROFILE_DIR = PACKAGE_DIR / "profiles"
+DEFAULT_HOME = Path(".hotpass")
 
 
 def schema_path(name: str) -> Path:

@@ -4,11 +4,11 @@ children fanned out over the refinement deployment (local fallback with a warnin
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from hotpass.backfill import window
 from hotpass.backfill.plan import BackfillRequest
+from hotpass.backfill.request import BackfillOptions, build_request
 from hotpass.backfill.run import BackfillEvent, run_backfill
 from hotpass.errors import WorkFailed
 
@@ -21,16 +21,14 @@ def backfill_body(  # noqa: PLR0913 - mirrors the published flow signature
 ) -> dict[str, Any]:
     """Run the backfill; returns its summary, raises WorkFailed (the flow fails) if a run failed."""
     logger = _logger()
-    keys = tuple(window.parse_runs(runs)) if runs else ()
-    start, end = (None, None) if keys else window.resolve_window(start_date, end_date, since)
-    if start is not None and end is not None:
+    request = flow_request(
+        since=since, start_date=start_date, end_date=end_date, versions=versions, runs=runs,
+        archive_root=archive_root, restore_root=restore_root, archive_pattern=archive_pattern,
+        profile_name=profile_name, concurrency_limit=concurrency_limit, rerun=rerun)
+    if request.start_date is not None and request.end_date is not None:
         logger.info(window.describe_window(
-            start, end, default=window.window_is_default(start_date, since)))
-    request = BackfillRequest(
-        start_date=start, end_date=end, versions=tuple(versions or ()), runs=keys,
-        archive_root=Path(archive_root), restore_root=Path(restore_root),
-        archive_pattern=archive_pattern, profile=profile_name, concurrency=concurrency_limit,
-        rerun=rerun, via_prefect=True)
+            request.start_date, request.end_date,
+            default=window.window_is_default(start_date, since)))
     if incremental:
         logger.warning("incremental=true is ignored: each backfill run replays its whole archive")
     result = run_backfill(request, on_event=lambda event: _log(logger, event))
@@ -43,6 +41,22 @@ def backfill_body(  # noqa: PLR0913 - mirrors the published flow signature
         raise WorkFailed(f"backfill {result.backfill_id}: {len(failed)} run(s) failed: "
                          f"{', '.join(failed)}", hint=f"see {result.state_path}")
     return summary
+
+
+def flow_request(  # noqa: PLR0913 - the flow's parameters that shape the request
+    *, since: str | None, start_date: str | None, end_date: str | None,
+    versions: list[str] | None, runs: list[dict[str, str]] | None, archive_root: str,
+    restore_root: str, archive_pattern: str, profile_name: str, concurrency_limit: int,
+    rerun: str,
+) -> BackfillRequest:
+    """The flow's parameters → the request, through the builder the CLI and the tasks use (no
+    config file: the deployment's parameters are the settings). Children run via Prefect."""
+    options = BackfillOptions(
+        start_date=start_date, end_date=end_date, since=since, versions=tuple(versions or ()),
+        runs=tuple(runs or ()), archive_root=archive_root, restore_root=restore_root,
+        archive_pattern=archive_pattern, profile=profile_name, concurrency=concurrency_limit,
+        rerun=rerun, via_prefect=True, inside_flow_run=True)
+    return build_request(options).request
 
 
 def _logger() -> logging.Logger | logging.LoggerAdapter[logging.Logger]:

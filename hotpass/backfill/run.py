@@ -13,13 +13,15 @@ from typing import Any
 
 from hotpass.backfill import metrics, prefect_fanout, recovery
 from hotpass.backfill.local import RunOne, run_local
-from hotpass.backfill.plan import BackfillRequest, build_state
+from hotpass.backfill.plan import BackfillRequest, build_state, derive_id
 from hotpass.backfill.runs import RunOutcome, RunSpec
 from hotpass.backfill.state import (
     BackfillState,
     RunRecord,
     exclusive,
+    find_state,
     save_state,
+    state_path,
     totals,
     will_run,
 )
@@ -63,15 +65,35 @@ class BackfillResult:
 def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
                  run_one: RunOne | None = None) -> BackfillResult:
     """Run (or continue) the backfill `request` describes; `run_one` replaces local execution."""
-    state, path, _ = build_state(request)
+    expected = _state_file(request)
+    seen = _saved(expected)
+    state, path, _ = build_state(request)  # errors surface before the lock file is made
     recorder = metrics.metrics_from_environment(os.environ)
     try:
         with exclusive(path):
-            state, path, _ = build_state(request)  # re-read under the lock
+            if path != expected or _saved(path) != seen:  # saved meanwhile: read it again
+                state, path, _ = build_state(request)
             tracker = _Tracker(state, path, on_event or (lambda event: None), recorder)
             return _run(request, state, path, tracker, run_one)
     finally:
         recorder.shutdown()
+
+
+def _state_file(request: BackfillRequest) -> Path:
+    """Where `build_state` finds the state, without discovering archives: the id depends on the
+    window, or on the explicit runs (the only keys it uses when there is no window)."""
+    if request.resume_id:
+        return find_state(request.restore_root, request.resume_id)
+    return state_path(request.restore_root, derive_id(request, sorted(set(request.runs))))
+
+
+def _saved(path: Path) -> bytes | None:
+    """The state file as saved now (None: none yet), to tell whether another process saved it
+    between `build_state` reading it and the lock being taken."""
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def _run(request: BackfillRequest, state: BackfillState, path: Path, tracker: _Tracker,
@@ -185,7 +207,7 @@ class _Tracker:
 
 def load_status(restore_root: Path, backfill_id: str) -> BackfillResult:
     """The saved state of a backfill, shaped as a result (for `invoke backfill.status`)."""
-    from hotpass.backfill.state import find_state, load_state
+    from hotpass.backfill.state import load_state
 
     path = find_state(restore_root, backfill_id)
     state = load_state(path)

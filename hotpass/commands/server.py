@@ -9,8 +9,7 @@ from typing import Any
 
 from hotpass.commands._render import emit
 from hotpass.errors import UsageError
-
-DEFAULT_HOME = Path(".hotpass")
+from hotpass.paths import DEFAULT_HOME
 
 SERVER_EXAMPLES = """examples:
   hotpass server start                      SQLite server on a free port, state in .hotpass/
@@ -33,7 +32,8 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 def _home_parent() -> argparse.ArgumentParser:
     parent = argparse.ArgumentParser(add_help=False)
     parent.add_argument("--home", type=Path, default=DEFAULT_HOME, metavar="DIR",
-                        help="state directory: pid, log and PREFECT_HOME (default: .hotpass)")
+                        help="state directory: pid, log and PREFECT_HOME "
+                        f"(default: {DEFAULT_HOME})")
     return parent
 
 

@@ -29,13 +29,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from hotpass.fsutil import atomic_write_json, sha256_file
-from hotpass.paths import schema_path
+from hotpass.paths import DEFAULT_HOME, schema_path
 
 if TYPE_CHECKING:
     from hotpass.deploy.plan import Desired
 
 CACHE_FORMAT = 1
-DEFAULT_CACHE_DIR = Path(".hotpass/cache")
+DEFAULT_CACHE_DIR = DEFAULT_HOME / "cache"
 _log = logging.getLogger(__name__)
 
 

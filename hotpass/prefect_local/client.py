@@ -12,11 +12,11 @@ from typing import TYPE_CHECKING
 
 from hotpass.bundles.masking import mask_url
 from hotpass.errors import HotpassError, PrefectUnavailable
+from hotpass.paths import DEFAULT_HOME as DEFAULT_HOME  # re-exported for callers
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient
 
-DEFAULT_HOME = Path(".hotpass")
 START_HINT = ("start a local server with `hotpass server start` (or set PREFECT_API_URL to a "
               "running server)")
 

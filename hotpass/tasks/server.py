@@ -9,10 +9,11 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from hotpass.paths import DEFAULT_HOME
 from hotpass.tasks._boundary import reports_errors
 
 HELP = {
-    "home": "state directory: pid, log, PREFECT_HOME (default: server.home = .hotpass)",
+    "home": f"state directory: pid, log, PREFECT_HOME (default: server.home = {DEFAULT_HOME})",
     "port": "port on 127.0.0.1 (default: a free one)",
     "database_url": "e.g. postgresql+asyncpg://…; default SQLite under --home",
     "api_url": "inspect this server instead of the one under --home",
@@ -71,4 +72,4 @@ def status(c: Context, home: str | None = None, api_url: str | None = None,
 
 
 collection = Collection("server", up, down, status)
-collection.configure({"server": {"home": ".hotpass", "timeout": 90}})
+collection.configure({"server": {"home": str(DEFAULT_HOME), "timeout": 90}})

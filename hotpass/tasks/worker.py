@@ -8,12 +8,13 @@ from invoke.collection import Collection
 from invoke.context import Context
 from invoke.tasks import task
 
+from hotpass.paths import DEFAULT_HOME
 from hotpass.tasks._boundary import reports_errors
 
 HELP = {
     "pool": "work pool to poll (default: worker.pool = hotpass-pool)",
     "limit": "max concurrent flow runs (default: worker.limit = 2)",
-    "home": "state directory (default: server.home = .hotpass)",
+    "home": f"state directory (default: server.home = {DEFAULT_HOME})",
     "api_url": "server API URL (default: PREFECT_API_URL, then the server under --home)",
     "json": "print one JSON document",
 }
@@ -38,5 +39,5 @@ def up(c: Context, pool: str | None = None, limit: int | None = None, home: str 
 
 
 collection = Collection("worker", up)
-collection.configure({"worker": {"pool": "hotpass-pool", "limit": 2, "home": ".hotpass",
+collection.configure({"worker": {"pool": "hotpass-pool", "limit": 2, "home": str(DEFAULT_HOME),
                                  "timeout": 90}})

@@ -1,14 +1,20 @@
 import json
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
 
+from hotpass.backfill import plan as plan_module
+from hotpass.backfill import state as state_module
 from hotpass.backfill.plan import BackfillRequest, plan
 from hotpass.backfill.run import BackfillEvent, run_backfill
 from hotpass.backfill.state import load_state, save_state
+from hotpass.backfill.window import RunKey
 from hotpass.errors import UsageError
 from tests.backfill.fakes import copy_run
 from tests.backfill.zips import good_zip, zip_with_entry
@@ -190,3 +196,46 @@ def test_each_run_is_recorded_as_opentelemetry_metrics(tmp_path: Path,
     text = metrics_file.read_text()
     assert "hotpass.backfill.run.duration" in text and "hotpass.backfill.run.records" in text
     assert '"run.date":"2024-03-02"' in text.replace(" ", "")
+
+
+@pytest.mark.parametrize("shape", ["window", "runs", "resume"])
+def test_the_state_is_built_once_when_nobody_saves_it_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str) -> None:
+    _archives(tmp_path / "archive", 2)
+    request = _request(tmp_path, end_date=date(2024, 3, 2))
+    if shape == "runs":
+        request = _request(tmp_path, start_date=None, end_date=None,
+                           runs=(RunKey(date(2024, 3, 2), "v1"), RunKey(date(2024, 3, 1), "v1")))
+    if shape == "resume":
+        first = run_backfill(request, run_one=copy_run)
+        request = _request(tmp_path, resume_id=first.backfill_id, rerun="all")
+    built: list[BackfillRequest] = []
+
+    def counted(request: BackfillRequest) -> Any:
+        built.append(request)
+        return plan_module.build_state(request)
+
+    monkeypatch.setattr("hotpass.backfill.run.build_state", counted)
+    result = run_backfill(request, run_one=copy_run)
+    assert len(built) == 1 and len(result.ran) == 2 and result.exit_code == 0
+
+
+def test_a_state_saved_between_the_read_and_the_lock_is_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _archives(tmp_path / "archive", 1)
+    request = _request(tmp_path, end_date=date(2024, 3, 1))
+    state, path, _ = plan_module.build_state(request)
+    save_state(state, path)  # pending: never ran
+
+    @contextmanager
+    def finished_by_another_process(locked: Path) -> Iterator[None]:
+        other = load_state(locked)
+        other.runs[0].status = "completed"
+        save_state(other, locked)
+        with state_module.exclusive(locked):
+            yield
+
+    monkeypatch.setattr("hotpass.backfill.run.exclusive", finished_by_another_process)
+    result = run_backfill(request, run_one=copy_run)
+    assert result.ran == [] and result.runs[0].status == "completed"
+    assert _calls(tmp_path) == []
