@@ -17,8 +17,7 @@ from hotpass.bundles.masking import mask_url
 from hotpass.bundles.steps import Renderer, json_renderer, run_step
 from hotpass.bundles.summary import SummaryBuilder
 from hotpass.bundles.transcript import StepOutput, StepRecord, Transcript, iso, utc_now
-
-DEFAULT_HOME = Path(".hotpass")
+from hotpass.paths import DEFAULT_HOME
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,9 @@ from hotpass.bundles.masking import secrets_from_environ
 from hotpass.bundles.steps import Renderer, prepare_bundle_dir, run_step
 from hotpass.bundles.transcript import Transcript, iso, utc_now
 from hotpass.errors import HotpassError
+from hotpass.paths import DEFAULT_HOME
 
-HOME = Path(".hotpass")
+HOME = DEFAULT_HOME
 POOL = "hotpass-pool"
 TIMEOUT = 600.0
 

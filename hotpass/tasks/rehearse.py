@@ -11,6 +11,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from hotpass.paths import DEFAULT_HOME
 from hotpass.tasks._boundary import reports_errors
 
 HELP = {
@@ -70,5 +71,5 @@ def _reason(result: Any) -> str:
 collection = Collection("rehearse", staging)
 collection.configure({"rehearse": {"api_url": None, "env_file": ".env.staging",
                                    "manifest_dir": "prefect/staging",
-                                   "bundle_root": "dist/staging/backfill", "home": ".hotpass",
-                                   "timeout": 900}})
+                                   "bundle_root": "dist/staging/backfill",
+                                   "home": str(DEFAULT_HOME), "timeout": 900}})
