@@ -26,6 +26,7 @@ from hotpass.prefect_local.engine_start import SOCKET_ENV
 
 WORKER_MARKER = ("worker", "start")
 ENGINE_SERVER_MARKER = ("hotpass.prefect_local.zygote",)
+SOCKET_FOLDER_PREFIX = "hotpass-engine-"
 # 2 s polling halves trigger→running time; 1 s locked SQLite (prefect-notes: Workers and runs).
 WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "2"}
 
@@ -96,7 +97,7 @@ def start_worker(api_url: str, pool: str, *, limit: int | None, home: Path,  # n
 def _engine_socket_path() -> str:
     """A socket path in a private temp folder (a Unix socket path must stay under ~100 bytes,
     which a state folder may not)."""
-    return os.path.join(tempfile.mkdtemp(prefix="hotpass-engine-"), "engine.sock")
+    return os.path.join(tempfile.mkdtemp(prefix=SOCKET_FOLDER_PREFIX), "engine.sock")
 
 
 def _start_engine_server(env: dict[str, str], socket_path: str, log_path: Path,
@@ -136,9 +137,17 @@ def stop_worker(handle: WorkerHandle) -> bool:
         process.terminate(handle.engine_server_pid, ENGINE_SERVER_MARKER, grace=1.0,
                           timeout=5.0)
     if handle.engine_socket:
-        shutil.rmtree(os.path.dirname(handle.engine_socket), ignore_errors=True)
+        _remove_socket_folder(Path(handle.engine_socket).parent)
     state_path(handle.home, handle.name).unlink(missing_ok=True)
     return stopped
+
+
+def _remove_socket_folder(folder: Path) -> None:
+    """Remove an engine server's socket folder, and only such a folder (the path comes from a
+    state file)."""
+    if folder.parent == Path(tempfile.gettempdir()) and \
+            folder.name.startswith(SOCKET_FOLDER_PREFIX):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def engine_log_path(home: Path, name: str) -> Path:

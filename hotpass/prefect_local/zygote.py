@@ -31,15 +31,19 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NoReturn
 
 from hotpass.prefect_local.engine_start import HEADER, MAX_REQUEST
+from hotpass.prefect_local.zygote_supervisor import supervise
 
 DEFAULT_PRELOAD = ("prefect.flow_engine", "prefect._internal.metrics",
                    "hotpass.orchestration", "hotpass.refine.pipeline", "hotpass.refine.flow")
-STOP_GRACE_S = 10.0
-OWNER_CHECK_S = 2.0
+OWNER_CHECK_S = 2.0  # only where pidfd_open is unavailable
+RECEIVE_TIMEOUT_S = 10.0
+# Read once at start-up and fixed for the interpreter's life: a request with other values runs
+# in a new interpreter (logging is configured when Prefect is imported).
+FIXED_PREFIXES = ("PYTHON", "PREFECT_LOGGING_")
 
 
 @dataclass
@@ -49,6 +53,10 @@ class Request:
     cwd: str
     env: dict[str, str]
     fds: list[int]
+
+    @property
+    def run_id(self) -> str:
+        return self.argv[0] if self.argv else self.env.get("PREFECT__FLOW_RUN_ID", "?")
 
 
 def _say(message: str) -> None:
@@ -79,62 +87,101 @@ def changed(stamps: dict[str, int]) -> bool:
 
 
 def compatible(request: Request) -> bool:
-    """Same interpreter and the same Python start-up variables (PYTHONPATH, ...): a forked
-    process keeps this interpreter's import paths and flags."""
-    python_vars = {k: v for k, v in os.environ.items() if k.startswith("PYTHON")}
-    requested = {k: v for k, v in request.env.items() if k.startswith("PYTHON")}
-    return request.executable == sys.executable and requested == python_vars
+    """Same interpreter and the same start-up variables (PYTHONPATH, PREFECT_LOGGING_*, ...):
+    a forked process keeps this interpreter's import paths, flags and logging set-up."""
+    def fixed(env: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in env.items() if k.startswith(FIXED_PREFIXES)}
+
+    return request.executable == sys.executable and fixed(request.env) == fixed(os.environ)
 
 
 def receive(conn: socket.socket) -> Request:
-    conn.settimeout(10)
-    data, fds, _flags, _addr = socket.recv_fds(conn, HEADER.size + 65536, 3)
-    (size,) = HEADER.unpack_from(data)
-    if size > MAX_REQUEST or len(fds) != 3:
-        raise ValueError("malformed request")
-    body = bytearray(data[HEADER.size:])
-    while len(body) < size:
-        chunk = conn.recv(size - len(body))
+    """The request on `conn`; ValueError (its descriptors closed) when it is not one."""
+    conn.settimeout(RECEIVE_TIMEOUT_S)
+    fds: list[int] = []
+    try:
+        data, fds, _flags, _addr = socket.recv_fds(conn, HEADER.size, 3)
+        header = bytearray(data)
+        size = HEADER.unpack(_read_exactly(conn, header, HEADER.size))[0]
+        if size > MAX_REQUEST or len(fds) != 3:
+            raise ValueError("malformed request")
+        payload = json.loads(_read_exactly(conn, bytearray(), size))
+        request = Request(str(payload["executable"]), [str(a) for a in payload["argv"]],
+                          str(payload["cwd"]), {str(k): str(v) for k, v in
+                                                dict(payload["env"]).items()}, fds)
+    except Exception as exc:  # noqa: BLE001 - anything malformed is refused, never fatal
+        for fd in fds:
+            os.close(fd)
+        raise ValueError(f"malformed request ({type(exc).__name__})") from None
+    conn.settimeout(None)
+    return request
+
+
+def _read_exactly(conn: socket.socket, buffer: bytearray, size: int) -> bytes:
+    while len(buffer) < size:
+        chunk = conn.recv(size - len(buffer))
         if not chunk:
             raise ValueError("truncated request")
-        body.extend(chunk)
-    conn.settimeout(None)
-    payload = json.loads(body)
-    return Request(payload["executable"], list(payload["argv"]), payload["cwd"],
-                   dict(payload["env"]), fds)
+        buffer.extend(chunk)
+    return bytes(buffer)
 
 
 def serve(listener: socket.socket, stamps: dict[str, int], owner: int | None) -> Request:
     """Accept requests until the `owner` process (the worker) is gone; returns only in a forked
     flow-run process, with its request."""
     signal.signal(signal.SIGCHLD, _reap)
+    owner_exit = _pidfd(owner)
     while True:
-        if not select.select([listener], [], [], OWNER_CHECK_S)[0]:
-            if owner is not None and not _alive(owner):
-                _say(f"worker {owner} is gone: stopping")
-                sys.exit(0)
-            continue
-        conn, _ = listener.accept()
-        try:
-            request = receive(conn)
-        except (OSError, ValueError):
-            conn.close()
-            continue
-        if not compatible(request):
-            _decline(conn, request, "another interpreter or other PYTHON* variables")
-            continue
-        if changed(stamps):
-            _decline(conn, request, "preloaded code changed on disk; preloading it anew")
-            listener.close()  # the code changed: preload it anew
-            os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
-        sys.stdout.flush()
-        sys.stderr.flush()
-        if os.fork() == 0:
-            listener.close()
-            return supervise(conn, request)
+        watched = [listener.fileno()] + ([owner_exit] if owner_exit is not None else [])
+        ready, _, _ = select.select(watched, [], [],
+                                    None if owner_exit is not None else OWNER_CHECK_S)
+        if owner is not None and (owner_exit in ready if owner_exit is not None
+                                  else not _alive(owner)):
+            _say(f"worker {owner} is gone: stopping")
+            sys.exit(0)
+        if listener.fileno() in ready:
+            request = _accept(listener, stamps)
+            if request is not None:
+                return request
+
+
+def _accept(listener: socket.socket, stamps: dict[str, int]) -> Request | None:
+    """Take one request: decline it, or fork it (returning it in the flow-run process)."""
+    conn, _ = listener.accept()
+    try:
+        request = receive(conn)
+    except ValueError as exc:
+        _say(f"refused a connection: {exc}")
         conn.close()
-        for fd in request.fds:
-            os.close(fd)
+        return None
+    if not compatible(request):
+        _decline(conn, request, "another interpreter or other PYTHON*/PREFECT_LOGGING_* values")
+        return None
+    if changed(stamps):
+        _decline(conn, request, "preloaded code changed on disk; preloading it anew")
+        listener.close()
+        os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.fork() == 0:
+        listener.close()
+        supervise(conn, request.fds, _say, request.run_id)  # returns only in the flow run
+        return request
+    conn.close()
+    for fd in request.fds:
+        os.close(fd)
+    return None
+
+
+def _pidfd(pid: int | None) -> int | None:
+    """A descriptor readable once `pid` exits (not fooled by a reused pid), if the system
+    offers one."""
+    if pid is None:
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None
 
 
 def _alive(pid: int) -> bool:
@@ -162,69 +209,12 @@ def _reap(_signum: int, _frame: object) -> None:
 
 
 def _decline(conn: socket.socket, request: Request, reason: str) -> None:
-    _say(f"declined a flow run ({reason}): it starts its own interpreter")
+    _say(f"declined flow run {request.run_id} ({reason}): it starts its own interpreter")
     with contextlib.suppress(OSError):
         conn.sendall(b"F declined\n")
     conn.close()
     for fd in request.fds:
         os.close(fd)
-
-
-def supervise(conn: socket.socket, request: Request) -> Request:
-    """In the supervisor: fork the flow-run process (which returns from here), relay signals to
-    it and report its exit code. The supervisor itself never returns."""
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    os.setsid()  # leave the server's process group: stopping the server spares running flows
-    pid = os.fork()
-    if pid == 0:
-        conn.close()
-        for target, fd in enumerate(request.fds):
-            os.dup2(fd, target)
-            os.close(fd)
-        return request
-    for fd in request.fds:
-        os.close(fd)
-    run_id = request.argv[0] if request.argv else request.env.get("PREFECT__FLOW_RUN_ID", "?")
-    _say(f"flow run {run_id}: forked as pid {pid}")
-    pidfd = os.pidfd_open(pid)
-    try:
-        conn.sendall(f"P {pid}\n".encode())
-    except OSError:
-        _stop(pid, pidfd)
-    code = _relay(conn, pid, pidfd)
-    with contextlib.suppress(OSError):
-        conn.sendall(f"X {code}\n".encode())
-    os._exit(0)
-
-
-def _relay(conn: socket.socket, pid: int, pidfd: int) -> int:
-    """Forward the client's signal messages until the flow-run process exits; its exit code."""
-    buffer = b""
-    while True:
-        ready, _, _ = select.select([conn.fileno(), pidfd], [], [])
-        if pidfd in ready:
-            _, status = os.waitpid(pid, 0)
-            return os.waitstatus_to_exitcode(status)
-        try:
-            chunk = conn.recv(4096)
-        except OSError:
-            chunk = b""
-        if not chunk:  # the client is gone (killed): stop its flow run too
-            _stop(pid, pidfd)
-        buffer += chunk
-        while b"\n" in buffer:
-            line, _, buffer = buffer.partition(b"\n")
-            if line.startswith(b"S "):
-                os.kill(pid, int(line[2:]))
-
-
-def _stop(pid: int, pidfd: int) -> NoReturn:
-    os.kill(pid, signal.SIGTERM)
-    ready, _, _ = select.select([pidfd], [], [], STOP_GRACE_S)
-    if not ready:
-        os.kill(pid, signal.SIGKILL)
-    os.waitpid(pid, 0)
-    os._exit(0)
 
 
 def become_flow_run(request: Request, module: str) -> None:
@@ -235,7 +225,8 @@ def become_flow_run(request: Request, module: str) -> None:
     os.environ.clear()
     os.environ.update(request.env)
     os.chdir(request.cwd)
-    sys.path[0] = request.cwd  # as `python -m` would have set it
+    if not sys.flags.safe_path:
+        sys.path[0] = request.cwd  # as `python -m` would have set it
     sys.argv = [sys.executable, *request.argv]
     random.seed()  # not the sequence every sibling inherited
     if "prefect.context" in sys.modules:

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -18,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from hotpass.prefect_local.engine_start import HEADER
+
 FAKE_ENGINE = """
 import json, os, sys, time
 import fake_lib
@@ -25,6 +28,13 @@ print(json.dumps({"argv": sys.argv[1:], "cwd": os.getcwd(), "pid": os.getpid(),
                   "marker": os.environ.get("FAKE_MARKER"), "lib": fake_lib.VERSION}), flush=True)
 if sys.argv[1:] == ["sleep"]:
     time.sleep(60)
+if sys.argv[1:] == ["stubborn"]:
+    import signal
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    time.sleep(60)
+if sys.argv[1:] == ["die"]:
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
 sys.exit(int(os.environ.get("FAKE_EXIT", "0")))
 """
 
@@ -106,8 +116,15 @@ def test_sigterm_to_the_client_reaches_the_flow_run(engine_server: EngineServer,
     pid = int(str(_report(client)["pid"]))
     client.send_signal(signal.SIGTERM)
 
-    assert client.wait(timeout=30) == 128 + signal.SIGTERM
+    assert client.wait(timeout=30) == -signal.SIGTERM  # as if it had been the flow run
     _wait_for(lambda: not _alive(pid))
+
+
+def test_a_run_killed_by_a_signal_ends_its_client_with_that_signal(
+        engine_server: EngineServer, tmp_path: Path) -> None:
+    client = engine_server.client("die", cwd=tmp_path)
+
+    assert client.wait(timeout=30) == -signal.SIGKILL
 
 
 def test_a_killed_client_takes_its_flow_run_with_it(engine_server: EngineServer,
@@ -120,15 +137,46 @@ def test_a_killed_client_takes_its_flow_run_with_it(engine_server: EngineServer,
     _wait_for(lambda: not _alive(pid))
 
 
-def test_other_python_variables_are_declined_and_the_client_runs_the_engine_itself(
+def test_a_vanished_client_takes_even_a_stubborn_flow_run_with_it(
         engine_server: EngineServer, tmp_path: Path) -> None:
+    client = engine_server.client("stubborn", cwd=tmp_path)
+    pid = int(str(_report(client)["pid"]))
+    client.kill()
+    client.wait(timeout=30)
+
+    _wait_for(lambda: not _alive(pid))  # SIGTERM ignored: SIGKILL after a short grace
+
+
+def test_bad_connections_are_refused_and_the_server_keeps_serving(
+        engine_server: EngineServer, tmp_path: Path) -> None:
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as empty:
+        empty.connect(engine_server.socket)
+    read_end, write_end = os.pipe()
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as truncated:
+        truncated.connect(engine_server.socket)
+        socket.send_fds(truncated, [HEADER.pack(100)], [write_end] * 3)
+        truncated.sendall(b"{")
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as pipe:
+        assert pipe.read() == b""  # the server let go of the descriptors it was given
+
+    client = engine_server.client("report", cwd=tmp_path)
+    assert _report(client)["argv"] == ["report"]
+    assert client.wait(timeout=30) == 0
+    assert engine_server.log_text().count("refused a connection") == 2
+
+
+@pytest.mark.parametrize("variable", ["PYTHONHASHSEED", "PREFECT_LOGGING_LEVEL"])
+def test_other_start_up_variables_are_declined_and_the_client_runs_the_engine_itself(
+        engine_server: EngineServer, tmp_path: Path, variable: str) -> None:
     client = engine_server.client("not-a-flow-run-id", cwd=tmp_path,
-                                  extra_env={"PYTHONHASHSEED": "7"})
+                                  extra_env={variable: "7" if variable.startswith("PYTHON")
+                                             else "DEBUG"})
     output, _ = client.communicate(timeout=120)
 
     assert client.returncode == 1
     assert "Invalid flow run id" in output  # prefect.engine's own message, from a new process
-    assert "declined a flow run" in engine_server.log_text()
+    assert "declined flow run" in engine_server.log_text()
 
 
 def test_changed_preloaded_code_is_declined_then_preloaded_anew(engine_server: EngineServer,
