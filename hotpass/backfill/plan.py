@@ -92,12 +92,11 @@ class BackfillPlan:
 def build_state(request: BackfillRequest) -> tuple[BackfillState, Path, bool]:
     """The state this request continues (resumed=True) or starts; nothing is written."""
     request.check()
+    path = state_file(request)
     if request.resume_id:
-        path = find_state(request.restore_root, request.resume_id)
         return load_state(path), path, True
     keys, missing_dates = _keys(request)
-    backfill_id = derive_id(request, keys)
-    path = state_path(request.restore_root, backfill_id)
+    backfill_id = derive_id(request)
     state = load_state(path) if path.is_file() else None
     resumed = state is not None
     if state is None:
@@ -137,10 +136,19 @@ def _keys(request: BackfillRequest) -> tuple[list[window.RunKey], list[str]]:
     return keys, missing
 
 
-def derive_id(request: BackfillRequest, keys: list[window.RunKey]) -> str:
-    """A stable id: the same window, versions, pattern and profile continue the same backfill."""
-    first = request.start_date or min((k.run_date for k in keys), default=None)
-    last = request.end_date or max((k.run_date for k in keys), default=None)
+def state_file(request: BackfillRequest) -> Path:
+    """Where the state of the backfill `request` describes is kept (found, for a resume); no
+    archive is looked at, nothing is written."""
+    if request.resume_id:
+        return find_state(request.restore_root, request.resume_id)
+    return state_path(request.restore_root, derive_id(request))
+
+
+def derive_id(request: BackfillRequest) -> str:
+    """A stable id: the same window (or runs), versions, pattern and profile continue the same
+    backfill."""
+    first = request.start_date or min((k.run_date for k in request.runs), default=None)
+    last = request.end_date or max((k.run_date for k in request.runs), default=None)
     identity = {"start": str(request.start_date), "end": str(request.end_date),
                 "versions": sorted(request.versions) or "*",
                 "runs": [k.label for k in sorted(set(request.runs))],

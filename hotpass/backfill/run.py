@@ -13,7 +13,7 @@ from typing import Any
 
 from hotpass.backfill import metrics, prefect_fanout, recovery
 from hotpass.backfill.local import RunOne, run_local
-from hotpass.backfill.plan import BackfillRequest, build_state, derive_id
+from hotpass.backfill.plan import BackfillRequest, build_state, state_file
 from hotpass.backfill.runs import RunOutcome, RunSpec
 from hotpass.backfill.state import (
     BackfillState,
@@ -21,7 +21,6 @@ from hotpass.backfill.state import (
     exclusive,
     find_state,
     save_state,
-    state_path,
     totals,
     will_run,
 )
@@ -65,26 +64,18 @@ class BackfillResult:
 def run_backfill(request: BackfillRequest, on_event: OnEvent | None = None, *,
                  run_one: RunOne | None = None) -> BackfillResult:
     """Run (or continue) the backfill `request` describes; `run_one` replaces local execution."""
-    expected = _state_file(request)
-    seen = _saved(expected)
-    state, path, _ = build_state(request)  # errors surface before the lock file is made
+    path = state_file(request)
+    seen = _saved(path)
+    state, _, _ = build_state(request)  # errors surface before the lock file is made
     recorder = metrics.metrics_from_environment(os.environ)
     try:
         with exclusive(path):
-            if path != expected or _saved(path) != seen:  # saved meanwhile: read it again
-                state, path, _ = build_state(request)
+            if _saved(path) != seen:  # saved meanwhile: read it again
+                state, _, _ = build_state(request)
             tracker = _Tracker(state, path, on_event or (lambda event: None), recorder)
             return _run(request, state, path, tracker, run_one)
     finally:
         recorder.shutdown()
-
-
-def _state_file(request: BackfillRequest) -> Path:
-    """Where `build_state` finds the state, without discovering archives: the id depends on the
-    window, or on the explicit runs (the only keys it uses when there is no window)."""
-    if request.resume_id:
-        return find_state(request.restore_root, request.resume_id)
-    return state_path(request.restore_root, derive_id(request, sorted(set(request.runs))))
 
 
 def _saved(path: Path) -> bytes | None:
