@@ -51,8 +51,8 @@ def install_quick_retries() -> None:
 
     For processes hotpass owns whose clients Prefect builds itself: its process workers and
     the flow runs forked from their engine servers. Relies on the `_transport` attribute of
-    httpx clients (httpx 0.28) and on Prefect 3.8.8's client classes; an integration test
-    checks it still takes effect."""
+    httpx clients (httpx 0.28) and on Prefect 3.8.8's client classes; a test (in a fresh
+    process) checks it still takes effect."""
     from prefect.client import base
 
     for cls, wrapper in ((base.PrefectHttpxAsyncClient, QuickRetryAsyncTransport),

@@ -13,8 +13,9 @@ flow-run process takes over the client's stdin/stdout/stderr, working directory 
 like any interpreter.
 
 Correctness before speed: a request is declined (the client then execs the engine itself) when it
-comes from another interpreter, and when any preloaded module's file changed since the preload,
-after which the server re-executes itself to preload the new code.
+comes from another interpreter or with other PYTHON*/PREFECT_LOGGING_* values, and when any
+preloaded module's file changed since the preload, after which the server re-executes itself to
+preload the new code.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hotpass.prefect_local.engine_start import HEADER, MAX_REQUEST
+from hotpass.prefect_local.process import is_our_process
+from hotpass.prefect_local.worker import WORKER_MARKER
 from hotpass.prefect_local.zygote_supervisor import supervise
 
 DEFAULT_PRELOAD = ("prefect.flow_engine", "prefect._internal.metrics",
@@ -136,7 +139,7 @@ def serve(listener: socket.socket, stamps: dict[str, int], owner: int | None) ->
         ready, _, _ = select.select(watched, [], [],
                                     None if owner_exit is not None else OWNER_CHECK_S)
         if owner is not None and (owner_exit in ready if owner_exit is not None
-                                  else not _alive(owner)):
+                                  else not is_our_process(owner, WORKER_MARKER)):
             _say(f"worker {owner} is gone: stopping")
             sys.exit(0)
         if listener.fileno() in ready:
@@ -182,20 +185,6 @@ def _pidfd(pid: int | None) -> int | None:
         return os.pidfd_open(pid)
     except (AttributeError, OSError):
         return None
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie (the worker exited, its parent has not reaped it) is gone too
-        with open(f"/proc/{pid}/stat", encoding="utf-8") as stat:
-            return stat.read().rsplit(")", 1)[-1].split()[0] != "Z"
-    except OSError:
-        return True
 
 
 def _reap(_signum: int, _frame: object) -> None:
