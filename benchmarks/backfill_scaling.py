@@ -38,8 +38,6 @@ from refine_throughput import generate_rows, write_workbook  # noqa: E402
 from hotpass.backfill.stage import stage_inputs  # noqa: E402
 
 FIRST_DAY = date(2024, 3, 1)
-WORKER_LIMIT = [3]  # --worker-limit
-PRELOAD = [True]  # --no-preload
 DEPLOYMENT = "bench-refinement"
 
 
@@ -98,7 +96,7 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def with_prefect(folder: Path, days: int) -> float:
+def with_prefect(folder: Path, days: int, worker_limit: int, preload: bool) -> float:
     from prefect.deployments.runner import EntrypointType, RunnerDeployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
@@ -110,9 +108,9 @@ def with_prefect(folder: Path, days: int) -> float:
     workers: list[Any] = []
     try:
         pool = "bench-backfill"
-        workers = [start_worker(server.api_url, pool, limit=WORKER_LIMIT[0],
+        workers = [start_worker(server.api_url, pool, limit=worker_limit,
                                 home=folder / f"worker{i}", cwd=folder, timeout=180,
-                                preload=PRELOAD[0])
+                                preload=preload)
                    for i in range(2)]
         deployment = RunnerDeployment.from_flow(
             refinement_pipeline_flow, name=DEPLOYMENT, work_pool_name=pool,
@@ -226,7 +224,6 @@ def main() -> None:
                         help="work in DIR (created) and keep it: the workers' and engine "
                         "servers' logs, the state files, the outputs")
     args = parser.parse_args()
-    WORKER_LIMIT[0], PRELOAD[0] = args.worker_limit, args.preload
     with tempfile.TemporaryDirectory(prefix="hotpass-backfill-bench-") as tmp:
         folder = args.keep.resolve() if args.keep else Path(tmp)
         folder.mkdir(parents=True, exist_ok=True)
@@ -238,7 +235,8 @@ def main() -> None:
                 folder, f"sequential{attempt}", args.days, ["--concurrency", "1"]))
             local2 = min(local2, timed_backfill(
                 folder, f"local2-{attempt}", args.days, ["--concurrency", "2"]))
-        prefect = None if args.skip_prefect else with_prefect(folder, args.days)
+        prefect = None if args.skip_prefect else with_prefect(folder, args.days,
+                                                                   args.worker_limit, args.preload)
     report(args, calibration, sequential, local2, prefect)
 
 
@@ -256,8 +254,8 @@ def report(args: argparse.Namespace, calibration: float, sequential: float, loca
         overhead = (f"overhead {(prefect - local2) / args.days:+.2f} s per run over the local "
                     "pool (target ≤ 1.5)") if args.repeat else ""
         print(f"  via Prefect (2 workers, c=2):   {prefect:7.1f} s   {overhead}"
-              f"\n    workers: --limit {WORKER_LIMIT[0]}, "
-              f"{'preloaded engine servers' if PRELOAD[0] else 'no engine servers'}"
+              f"\n    workers: --limit {args.worker_limit}, "
+              f"{'preloaded engine servers' if args.preload else 'no engine servers'}"
               f"\n    cpu: backfill process {CPU['prefect']:.1f} s, workers and their flow runs "
               f"{CPU['prefect workers']:.1f} s, server {CPU['prefect server']:.1f} s")
         print("    per child run (mean s): {scheduled:.1f} scheduled (worker poll), "
