@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from hotpass.commands._render import emit, table
-from hotpass.errors import UsageError
 
 EPILOG = """examples:
   hotpass refine --input-dir data --output-path dist/refined.xlsx --profile aviation --archive
@@ -35,7 +33,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--archive-root", type=Path, default=Path("dist/archive"))
     parser.add_argument("--incremental", action="store_true",
                         help="read only files changed since the last incremental run")
-    parser.add_argument("--since", type=_parse_since, default=None, metavar="ISO",
+    parser.add_argument("--since", default=None, metavar="ISO",
                         help="with --incremental: re-read files modified after this time")
     parser.add_argument("--state-dir", type=Path, default=Path("dist/state"),
                         help="where incremental checkpoints and cached records live")
@@ -43,22 +41,14 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.set_defaults(handler=_run)
 
 
-def _parse_since(text: str) -> datetime | None:
-    from hotpass.refine.pipeline import parse_since
-
-    try:
-        return parse_since(text)
-    except UsageError as exc:
-        raise argparse.ArgumentTypeError(f"--{exc.message} ({exc.hint})") from None
-
-
 def _run(args: argparse.Namespace) -> int:
     from hotpass.refine.pipeline import RefineRequest, run_refinement
+    from hotpass.refine.stages import parse_since
 
     request = RefineRequest(
         input_dir=args.input_dir, output_path=args.output_path, profile=args.profile,
         archive=args.archive, archive_root=args.archive_root, incremental=args.incremental,
-        since=args.since, state_dir=args.state_dir, run_id=args.run_id)
+        since=parse_since(args.since), state_dir=args.state_dir, run_id=args.run_id)
     result = run_refinement(request)
     document = result.to_json()
     emit(args.json, document, render_text(document))

@@ -23,13 +23,13 @@ from hotpass.refine.checkpoint import (
 )
 from hotpass.refine.pipeline import (
     ingest,
-    parse_since,
     paused_gc,
     record_run_metrics,
     refine,
+    stages_inline,
     write,
 )
-from hotpass.refine.stages import RefineRequest, RefineResult
+from hotpass.refine.stages import RefineRequest, RefineResult, parse_since
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False,
                                  "retries": 0}
@@ -108,8 +108,7 @@ def run_stages(request: RefineRequest, store: CheckpointStore, *, as_tasks: bool
     line lists each stage's time instead."""
     if as_tasks:
         return write_task(refine_task(ingest_task(request, store)), store)
-    with paused_gc():
-        return write(refine(ingest(request, store)), store)
+    return stages_inline(request, store)
 
 
 def _flow_run_id() -> str | None:

@@ -28,22 +28,11 @@ from hotpass.refine.validate import check_expectations
 from hotpass.refine.write import check_output_path
 from hotpass.telemetry import PipelineMetrics, metrics_from_environment
 
-__all__ = ["Ingested", "RefineRequest", "RefineResult", "Refined", "ingest", "parse_since",
-           "paused_gc", "record_run_metrics", "refine", "run_refinement", "write"]
+# The request and result are re-exported: callers of `run_refinement` import them from here.
+__all__ = ["RefineRequest", "RefineResult", "ingest", "paused_gc", "record_run_metrics",
+           "refine", "run_refinement", "stages_inline", "write"]
 
 log = logging.getLogger("hotpass.refine")
-
-
-def parse_since(since: str | None) -> datetime | None:
-    """An ISO date or date-time (UTC when it names no zone); None or "" means no cut-off."""
-    if since in (None, ""):
-        return None
-    try:
-        value = datetime.fromisoformat(str(since))
-    except ValueError:
-        raise UsageError(f"since {since!r} is not an ISO date or time",
-                         hint="use e.g. 2026-01-31 or 2026-01-31T06:00:00Z") from None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None) -> Ingested:
@@ -124,10 +113,16 @@ def run_refinement(request: RefineRequest, *, checkpoints: CheckpointStore | Non
     Raises UsageError / ProfileError (exit 2) for bad arguments; expectation failures give a
     result with exit_code 1 and the output still written."""
     clock = time.perf_counter()
-    with paused_gc():
-        result = write(refine(ingest(request, checkpoints)), checkpoints)
-    record_run_metrics(result, round(time.perf_counter() - clock, 3), metrics)
+    result = stages_inline(request, checkpoints)
+    record_run_metrics(result, time.perf_counter() - clock, metrics)
     return result
+
+
+def stages_inline(request: RefineRequest, checkpoints: CheckpointStore | None = None,
+                  ) -> RefineResult:
+    """ingest → refine → write in this process, cyclic GC paused (see `paused_gc`)."""
+    with paused_gc():
+        return write(refine(ingest(request, checkpoints)), checkpoints)
 
 
 def record_run_metrics(result: RefineResult, duration_s: float,

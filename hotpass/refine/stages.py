@@ -1,11 +1,11 @@
 """The refinement job's request, what each stage (ingest → refine → write) hands to the next,
 and the result. Plain data: the stage modules (hotpass.refine.pipeline, hotpass.refine.finish)
-import it, never the other way round."""
+import it, never the other way round (it imports only the data types it carries)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,18 @@ from hotpass.errors import UsageError
 from hotpass.refine.ingest import FileResult
 from hotpass.refine.model import Issue
 from hotpass.refine.profile import Profile
+
+
+def parse_since(since: str | None) -> datetime | None:
+    """An ISO date or date-time (UTC when it names no zone); None or "" means no cut-off."""
+    if since in (None, ""):
+        return None
+    try:
+        value = datetime.fromisoformat(str(since))
+    except ValueError:
+        raise UsageError(f"since {since!r} is not an ISO date or time",
+                         hint="use e.g. 2026-01-31 or 2026-01-31T06:00:00Z") from None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @dataclass(frozen=True)

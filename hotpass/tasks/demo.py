@@ -78,13 +78,13 @@ def _printing(render: Renderer) -> Renderer:
     """Render as the CLI would, and print it at once (nested steps show live progress)."""
 
     def printing(step: str, result: Any) -> str:
-        from hotpass.tasks._step_render import render_steps
+        from hotpass.tasks.offline import render_offline
         from hotpass.tasks.rehearse import render_rehearsal
 
         if step == "rehearsal":
             text = render_rehearsal(result)
         elif step == "offline":
-            text = render_steps(result.steps) + f"\noffline bundle: {result.bundle_dir}/"
+            text = render_offline(result)
         else:
             text = render(step, result)
         print(f"-- {step}\n{text}", flush=True)
