@@ -19,7 +19,6 @@ def test_modules_default_to_the_one_home() -> None:
     from hotpass.deploy.cache import DEFAULT_CACHE_DIR
     from hotpass.prefect_local.client import DEFAULT_HOME
     from hotpass.rehearse import RehearsalRequest
-    from hotpass.tasks import demo as demo_tasks
     from hotpass.tasks import rehearse as rehearse_tasks
     from hotpass.tasks import server as server_tasks
     from hotpass.tasks import worker as worker_tasks
@@ -31,7 +30,6 @@ def test_modules_default_to_the_one_home() -> None:
     assert worker_tasks.collection.configuration()["worker"]["home"] == ".hotpass"
     assert rehearse_tasks.collection.configuration()["rehearse"]["home"] == ".hotpass"
     assert RehearsalRequest().home is paths.DEFAULT_HOME
-    assert demo_tasks.HOME is paths.DEFAULT_HOME
 
 
 def test_importing_paths_does_not_import_prefect() -> None:

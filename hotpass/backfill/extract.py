@@ -15,7 +15,7 @@ from pathlib import Path, PurePosixPath
 
 from hotpass.errors import ArchiveError
 from hotpass.fsutil import SUMS_NAME as CHECKSUMS
-from hotpass.fsutil import sha256_file
+from hotpass.fsutil import parse_sums, sha256_file
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 _CHUNK = 1 << 20
@@ -109,16 +109,12 @@ def _verify_checksums(staging: Path, archive: Path) -> None:
     listing = staging / CHECKSUMS
     if not listing.is_file():
         return
-    for line in listing.read_text(encoding="utf-8").splitlines():
-        if not line.strip():
-            continue
-        expected, _, name = line.strip().partition("  ")
-        name = name.lstrip("*")
+    for name, expected in parse_sums(listing.read_text(encoding="utf-8")).items():
         path = (staging / name).resolve()
         if not path.is_relative_to(staging.resolve()) or not path.is_file():
             raise ArchiveError(f"archive {archive}: {CHECKSUMS} lists {name!r}, which is not in "
                                "the archive", hint="re-stage the day from its source folder")
-        if sha256_file(path) != expected.lower():
+        if sha256_file(path) != expected:
             raise ArchiveError(f"archive {archive}: {name!r} does not match its {CHECKSUMS} entry",
                                hint="the archive is corrupt or was edited; re-stage it")
 

@@ -141,12 +141,12 @@ def record_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> lis
     for r in range(start, len(rows)):
         row = rows[r]
         if r in formulas:
-            filled = [c for c, v in enumerate(row) if v is not None and v != ""]
-            if filled and formulas[r].issuperset(filled):
+            with_value = [c for c, v in enumerate(row) if v is not None and v != ""]
+            if with_value and formulas[r].issuperset(with_value):
                 stats.rows_read += 1
                 stats.ghost_rows += 1
                 continue
-            if not filled:
+            if not with_value:
                 stats.blank_rows += 1
                 continue
         elif row.count("") + row.count(None) == len(row):  # blank; counted at C speed

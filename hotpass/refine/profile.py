@@ -18,7 +18,6 @@ from hotpass.errors import ProfileError
 from hotpass.paths import PROFILE_DIR, schema_path
 from hotpass.refine.privacy import redact
 
-PROFILES_DIR = PROFILE_DIR
 SCHEMA_PATH = schema_path("profile")
 _NON_ALNUM = re.compile(r"[\W_]+", re.UNICODE)
 
@@ -73,7 +72,7 @@ class Profile:
 
 
 def builtin_profiles() -> list[str]:
-    return sorted(p.stem for p in PROFILES_DIR.glob("*.yaml"))
+    return sorted(p.stem for p in PROFILE_DIR.glob("*.yaml"))
 
 
 def resolve_profile_path(name_or_path: str | Path) -> Path:
@@ -85,7 +84,7 @@ def resolve_profile_path(name_or_path: str | Path) -> Path:
                                hint="pass a built-in name (" + ", ".join(builtin_profiles())
                                + ") or the path of a YAML profile")
         return path
-    path = PROFILES_DIR / f"{text}.yaml"
+    path = PROFILE_DIR / f"{text}.yaml"
     if not path.is_file():
         raise ProfileError(f"unknown profile {text!r}; built-in profiles: "
                            + ", ".join(builtin_profiles()),
@@ -103,7 +102,7 @@ def load_profile(name_or_path: str | Path) -> Profile:
 @lru_cache(maxsize=16)
 def _load_path(path: Path, _mtime_ns: int) -> Profile:
     document = _parse_yaml(path)
-    if path.parent != PROFILES_DIR:
+    if path.parent != PROFILE_DIR:
         # Built-in profiles ship with the code and are checked against the schema by the test
         # suite; validating them on every run would cost importing jsonschema (~0.15 s).
         _validate(path, document)

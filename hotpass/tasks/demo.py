@@ -23,7 +23,6 @@ from hotpass.bundles.transcript import Transcript, iso, utc_now
 from hotpass.errors import HotpassError
 from hotpass.paths import DEFAULT_HOME
 
-HOME = DEFAULT_HOME
 POOL = "hotpass-pool"
 TIMEOUT = 600.0
 
@@ -97,7 +96,7 @@ def _server(demo: Demo) -> bool:
     from hotpass.prefect_local.server import start_server, stop_server
 
     def call() -> Any:
-        handle = start_server(HOME)
+        handle = start_server(DEFAULT_HOME)
         demo.api_url = handle.api_url
         if not handle.reused:
             demo.stops.append(("server-stop", ["hotpass", "server", "stop"],
@@ -113,7 +112,8 @@ def _worker(demo: Demo) -> bool:
 
     def call() -> Any:
         assert demo.api_url is not None
-        handle = start_worker(demo.api_url, POOL, limit=None, home=HOME, cwd=demo.project_dir)
+        handle = start_worker(demo.api_url, POOL, limit=None, home=DEFAULT_HOME,
+                              cwd=demo.project_dir)
         demo.stops.append(("worker-stop", ["hotpass", "worker", "stop", "--pool", POOL],
                            lambda: f"stopped worker {handle.name}: {stop_worker(handle)}"))
         return _Text(f"worker {handle.name} online on pool {POOL} (pid {handle.pid})")
@@ -141,7 +141,7 @@ def _refine(demo: Demo) -> bool:
 def _rehearse(demo: Demo) -> bool:
     from hotpass.rehearse import RehearsalRequest, run_rehearsal
 
-    request = RehearsalRequest(api_url=None, home=HOME, secrets=demo.secrets,
+    request = RehearsalRequest(api_url=None, home=DEFAULT_HOME, secrets=demo.secrets,
                                render=demo.render, timeout=TIMEOUT)
     return demo.step("rehearsal", ["invoke", "rehearse.staging", "--since", request.since_date],
                      lambda: run_rehearsal(request))

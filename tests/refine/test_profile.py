@@ -6,7 +6,7 @@ import pytest
 
 from hotpass.errors import ProfileError
 from hotpass.refine.profile import (
-    PROFILES_DIR,
+    PROFILE_DIR,
     _parse_yaml,
     _validate,
     builtin_profiles,
@@ -26,7 +26,7 @@ def test_builtin_profiles_load() -> None:
 def test_builtin_profiles_match_the_schema() -> None:
     # load_profile trusts the built-in profiles (no schema check per run); this is their check.
     for name in builtin_profiles():
-        path = PROFILES_DIR / f"{name}.yaml"
+        path = PROFILE_DIR / f"{name}.yaml"
         _validate(path, _parse_yaml(path))
 
 
