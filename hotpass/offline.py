@@ -12,6 +12,7 @@ from hotpass.bundles.finish import finish_bundle
 from hotpass.bundles.steps import Renderer, json_renderer, prepare_bundle_dir, run_step
 from hotpass.bundles.summary import SummaryBuilder, input_entries
 from hotpass.bundles.transcript import StepRecord, Transcript, iso, utc_now
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
 Step = tuple[str, list[str], Any]
 # What an offline bundle holds; a folder with only these (e.g. `prefect/` written by a plain
@@ -24,7 +25,7 @@ class OfflineRequest:
     bundle_dir: Path = Path("dist/offline")
     input_dir: Path = Path("data")
     profile: str = "aviation"
-    manifest_dir: Path = Path("prefect")
+    manifest_dir: Path = DEFAULT_MANIFEST_DIR
     target: str = "local"
     archive: bool = True
     secrets: tuple[str, ...] = ()

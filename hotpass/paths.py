@@ -11,6 +11,7 @@ SCHEMA_DIR = PROJECT_ROOT / "schemas"
 MANIFEST_DIR = PROJECT_ROOT / "prefect"
 PROFILE_DIR = PACKAGE_DIR / "profiles"
 DEFAULT_HOME = Path(".hotpass")
+DEFAULT_MANIFEST_DIR = Path("prefect")  # the project's manifests, from the working directory
 
 
 def schema_path(name: str) -> Path:

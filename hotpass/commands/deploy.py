@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.commands._render import emit, table
-from hotpass.deploy.service import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
+from hotpass.deploy.service import DEFAULT_OUTPUT_DIR
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
 EXAMPLES = """examples:
   hotpass deploy --dry-run --no-upload        validate and build every manifest, write nothing

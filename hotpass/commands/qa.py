@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.commands._render import emit, table
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
 SUITE_CHOICES = ("all", "manifests", "profiles", "data", "archives", "ta")
 EPILOG = """examples:
@@ -28,7 +29,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("suite", choices=SUITE_CHOICES,
                    help="which suite to run (all: every one but ta)")
-    p.add_argument("--manifest-dir", type=Path, default=Path("prefect"),
+    p.add_argument("--manifest-dir", type=Path, default=DEFAULT_MANIFEST_DIR,
                    help="manifest set; its sub-folders (overlays) are checked too "
                    "(default prefect)")
     p.add_argument("--profile", help="profile name or file (default: every built-in for "

@@ -9,6 +9,7 @@ from typing import Any
 
 from hotpass.commands._render import emit
 from hotpass.errors import UsageError
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
 EXAMPLES = """examples:
   hotpass run refinement                              trigger by manifest id
@@ -32,7 +33,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
     parser.add_argument("--wait", action="store_true", help="follow the run to a final state")
     parser.add_argument("--timeout", type=float, default=3600.0, metavar="S",
                         help="with --wait: give up after S seconds (exit 1)")
-    parser.add_argument("--manifest-dir", type=Path, default=Path("prefect"), metavar="DIR",
+    parser.add_argument("--manifest-dir", type=Path, default=DEFAULT_MANIFEST_DIR, metavar="DIR",
                         help="where manifest ids are looked up (default: prefect)")
     parser.add_argument("--api-url", metavar="URL",
                         help="Prefect API URL (default: PREFECT_API_URL, then .hotpass/)")

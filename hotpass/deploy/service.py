@@ -10,8 +10,8 @@ from hotpass.errors import EXIT_OK, UsageError
 from hotpass.fsutil import atomic_write_json
 from hotpass.manifests.overrides import apply_overrides
 from hotpass.manifests.spec import DeploymentSpec
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
-DEFAULT_MANIFEST_DIR = Path("prefect")
 DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")
 
 
@@ -29,8 +29,7 @@ class DeployRequest:
     schedule: str | None = None
     work_pool: str | None = None
     api_url: str | None = None
-    use_cache: bool = True  # the desired-state cache under cache_dir (deploy.cache)
-    cache_dir: Path | None = None  # default: deploy.cache.DEFAULT_CACHE_DIR
+    use_cache: bool = True  # the desired-state cache (deploy.cache)
 
     @property
     def selection(self) -> dict[str, Any]:
@@ -87,15 +86,14 @@ def run_deploy(request: DeployRequest) -> DeployResult:
     from hotpass.deploy.server import deploy_to_server
     from hotpass.deploy.unchanged import unchanged_result
 
-    cache_dir = request.cache_dir or DEFAULT_CACHE_DIR
-    cache = (open_cache(request.manifest_dir, request.selection, cache_dir=cache_dir)
+    cache = (open_cache(request.manifest_dir, request.selection)
              if request.use_cache else None)
     cached = cache.load() if cache is not None else None
     # reads the server while (on a miss) the manifests validate; on a hit only the set's
     # deployments, unless pruning needs every managed one
     names = (sorted({c.deployment.partition("/")[2] for c in cached})
              if cached is not None and not request.prune else None)
-    memo_dir = cache_dir if request.use_cache else None
+    memo_dir = DEFAULT_CACHE_DIR if request.use_cache else None
     prefetch = start_prefetch(request.api_url, memo_dir=memo_dir, names=names)
     if cached is not None:  # unchanged inputs: nothing to validate or build
         result = unchanged_result(request, cached, prefetch)

@@ -24,22 +24,29 @@ def resolve_overlay(manifest: RawManifest, tree_root: Path) -> RawManifest:
     return _resolve(manifest, tree_root.resolve(), chain=(manifest.path.resolve(),))
 
 
+def _extends_problem(manifest: RawManifest, target: object, tree_root: Path,
+                     chain: tuple[Path, ...]) -> str | None:
+    """What is wrong with the manifest's `extends: target`, or None."""
+    if not isinstance(target, str) or not target.strip():
+        return "expected a relative path to a base manifest"
+    base_path = (manifest.path.parent / target).resolve()
+    if Path(target).is_absolute() or not base_path.is_relative_to(tree_root):
+        return f"'{target}' leaves the manifest tree {tree_root} (expected a path inside it)"
+    if base_path in chain:
+        return "extends cycle: " + " -> ".join(p.name for p in (*chain, base_path))
+    if not base_path.is_file():
+        return f"base manifest '{target}' does not exist"
+    return None
+
+
 def _resolve(manifest: RawManifest, tree_root: Path, chain: tuple[Path, ...]) -> RawManifest:
     target = manifest.data.get("extends")
     if target is None:
         return manifest
-    where = manifest.locate(("extends",))
-    if not isinstance(target, str) or not target.strip():
-        raise OverlayError(Problem(where, "extends", "expected a relative path to a base manifest"))
+    problem = _extends_problem(manifest, target, tree_root, chain)
+    if problem is not None:  # located only now: finding lines costs a round-trip parse
+        raise OverlayError(Problem(manifest.locate(("extends",)), "extends", problem))
     base_path = (manifest.path.parent / target).resolve()
-    if Path(target).is_absolute() or not base_path.is_relative_to(tree_root):
-        raise OverlayError(Problem(where, "extends", f"'{target}' leaves the manifest tree "
-                                   f"{tree_root} (expected a path inside it)"))
-    if base_path in chain:
-        cycle = " -> ".join(p.name for p in (*chain, base_path))
-        raise OverlayError(Problem(where, "extends", f"extends cycle: {cycle}"))
-    if not base_path.is_file():
-        raise OverlayError(Problem(where, "extends", f"base manifest '{target}' does not exist"))
     try:
         base = read_manifest(base_path)
     except ManifestReadError as exc:

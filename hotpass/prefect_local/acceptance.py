@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 from hotpass.qa.report import CheckResult
 
 REFINEMENT_FLOW = "hotpass.orchestration:refinement_pipeline_flow"
@@ -41,7 +42,8 @@ class AcceptanceResult:
                 "checks": [c.to_json() for c in self.checks]}
 
 
-def run_technical_acceptance(repo_root: Path | None = None, manifest_dir: Path = Path("prefect"),
+def run_technical_acceptance(repo_root: Path | None = None,
+                             manifest_dir: Path = DEFAULT_MANIFEST_DIR,
                              data_dir: Path | None = None, work_dir: Path = Path("dist/qa-ta"),
                              ) -> AcceptanceResult:
     """Run every step, recording a check per step; later steps are skipped once one fails."""

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from hotpass.errors import UsageError
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 
 POLL_SECONDS = 1.0
 
@@ -124,7 +125,7 @@ class LaunchResult:
 
 
 def launch(reference: str, parameters: dict[str, Any] | None, *, wait: bool, timeout: float,
-           api_url: str | None = None, manifest_dir: Path = Path("prefect")) -> LaunchResult:
+           api_url: str | None = None, manifest_dir: Path = DEFAULT_MANIFEST_DIR) -> LaunchResult:
     """`hotpass run`: trigger the deployment (manifest id, full name or UUID), optionally wait."""
     from hotpass.prefect_local.client import prefect_client
 

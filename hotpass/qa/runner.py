@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import HotpassError, UsageError
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 from hotpass.qa.checks import check_archives, check_manifests, check_profiles
 from hotpass.qa.report import FAIL, PASS, CheckResult, DataProfile, QaReport, write_report
 
@@ -17,7 +18,7 @@ DEFAULT_PROFILE = "aviation"
 @dataclass(frozen=True)
 class QaRequest:
     suites: tuple[str, ...] = SUITES
-    manifest_dir: Path = Path("prefect")
+    manifest_dir: Path = DEFAULT_MANIFEST_DIR
     profile: str | None = None
     input: Path = Path("data")
     archive_root: Path | None = None  # None: dist/archive, and a missing root only warns

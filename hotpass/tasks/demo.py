@@ -21,7 +21,7 @@ from hotpass.bundles.masking import secrets_from_environ
 from hotpass.bundles.steps import Renderer, prepare_bundle_dir, run_step
 from hotpass.bundles.transcript import Transcript, iso, utc_now
 from hotpass.errors import HotpassError
-from hotpass.paths import DEFAULT_HOME
+from hotpass.paths import DEFAULT_HOME, DEFAULT_MANIFEST_DIR
 
 POOL = "hotpass-pool"
 TIMEOUT = 600.0
@@ -124,7 +124,7 @@ def _worker(demo: Demo) -> bool:
 def _apply(demo: Demo) -> bool:
     from hotpass.deploy.service import DeployRequest, run_deploy
 
-    request = DeployRequest(manifest_dir=Path("prefect"), api_url=demo.api_url)
+    request = DeployRequest(manifest_dir=DEFAULT_MANIFEST_DIR, api_url=demo.api_url)
     return demo.step("deploy-apply", ["hotpass", "deploy", "--manifest-dir", "prefect"],
                      lambda: run_deploy(request))
 

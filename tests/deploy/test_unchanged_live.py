@@ -53,7 +53,9 @@ def test_a_hit_gives_the_same_plan_and_result_as_a_miss(prefect_server, tmp_path
         fast_plans.clear()
         hit = deploy(capsys, *common, *extra)
         assert fast_plans and fast_plans[-1] is not None  # answered from the cache
+        tried = len(fast_plans)
         miss = deploy(capsys, *common, *extra, "--no-cache")
+        assert len(fast_plans) == tried  # --no-cache: the cache was not even consulted
         assert hit == miss
         assert actions(hit[1]) == {"backfill": ("unchanged", []),
                                    "refinement": ("unchanged", [])}
