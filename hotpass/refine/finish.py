@@ -6,14 +6,15 @@ import logging
 import time
 from typing import Any
 
+import polars as pl
+
 from hotpass.errors import EXIT_FAILED, EXIT_OK
 from hotpass.refine.archive import archive_inputs
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
-from hotpass.refine.model import FILE_PROBLEM
 from hotpass.refine.privacy import redact
 from hotpass.refine.stages import Refined, RefineResult
 from hotpass.refine.validate import summary_rows
-from hotpass.refine.write import IssueRows, write_output
+from hotpass.refine.write import write_output
 
 log = logging.getLogger("hotpass.refine")
 
@@ -24,12 +25,11 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
     clock = time.perf_counter()
     run = {"run_id": ingested.run_id, "profile": ingested.profile.name,
            "started_at": ingested.started_at.isoformat(timespec="seconds"),
-           "records_in": refined.records_in, "records_out": len(refined.rows),
+           "records_in": refined.records_in, "records_out": refined.rows.height,
            "rejected": refined.rejected, "duplicates_merged": refined.duplicates_merged,
-           "issues": len(refined.issues)}
+           "issues": refined.issues.height}
     stats = [s for r in ingested.results for s in r.stats]
-    outputs = write_output(request.output_path, refined.columns, refined.rows,
-                           IssueRows(refined.issues),
+    outputs = write_output(request.output_path, refined.rows, refined.issues,
                            summary_rows(run, stats, refined.issues, refined.expectations))
     ingested.timings["write_s"] = round(time.perf_counter() - clock, 3)
     archive_path = None
@@ -45,20 +45,22 @@ def finish(refined: Refined, checkpoints: CheckpointStore | None) -> RefineResul
                                       "run_id": ingested.run_id,
                                       "output_path": str(request.output_path)})
     log.info("refined %d rows into %d organisations (%d rejected, %d issues) -> %s",
-             refined.records_in, len(refined.rows), refined.rejected, len(refined.issues),
+             refined.records_in, refined.rows.height, refined.rejected, refined.issues.height,
              redact(request.output_path))
     return RefineResult(
         run_id=ingested.run_id, profile=ingested.profile.name, records_in=refined.records_in,
-        records_out=len(refined.rows), rejected=refined.rejected,
+        records_out=refined.rows.height, rejected=refined.rejected,
         duplicates_merged=refined.duplicates_merged, expectations=refined.expectations,
         output_path=request.output_path, archive_path=archive_path,
         inputs=[{"path": r.source, "sha256": r.sha256, "rows": r.candidate_rows}
                 for r in ingested.results],
-        issues_count=len(refined.issues), timings=dict(ingested.timings),
+        issues_count=refined.issues.height, timings=dict(ingested.timings),
         exit_code=exit_code_for(refined.expectations), outputs=outputs,
         files_read=[r.source for r in ingested.results if not r.from_cache],
-        problems=[{"source": i.source, "sheet": i.sheet, "reason": i.reason}
-                  for i in refined.issues if i.kind == FILE_PROBLEM or i.row is None],
+        problems=[{"source": source, "sheet": sheet, "reason": reason}
+                  for source, sheet, reason in refined.issues.filter(
+                      pl.col("source_row").is_null()).select(
+                      "source_file", "source_sheet", "reason").iter_rows()],
         incremental=request.incremental,
     )
 

@@ -6,64 +6,49 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from hotpass.fsutil import atomic_write_text
+import polars as pl
+
+from hotpass.fsutil import atomic_write_text, temp_path_beside
 from hotpass.refine.layout import fill_merged, find_columns, record_rows
-from hotpass.refine.model import FILE_PROBLEM, WARNING, Issue, Record, SheetStats
+from hotpass.refine.model import FILE_PROBLEM, ISSUE_SCHEMA, WARNING, SheetStats
 from hotpass.refine.privacy import redact
 from hotpass.refine.profile import Profile
-from hotpass.refine.read import read_input
+from hotpass.refine.read import ReadProblem, read_input
 from hotpass.refine.records import RecordBuilder
 
 log = logging.getLogger("hotpass.refine")
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass
 class FileResult:
     source: str
     sha256: str
-    records: list[Record] = field(default_factory=list)
-    issues: list[Issue] = field(default_factory=list)
+    records: pl.DataFrame
+    issues: pl.DataFrame  # ISSUE_SCHEMA plus `order`
     stats: list[SheetStats] = field(default_factory=list)
     candidate_rows: int = 0
     rejected_rows: int = 0
     from_cache: bool = False
 
-    def to_json(self) -> dict[str, Any]:
-        return {"format": CACHE_FORMAT, "source": self.source, "sha256": self.sha256,
-                "records": [r.to_json() for r in self.records],
-                "issues": [list(_issue_tuple(i)) for i in self.issues],
-                "stats": [vars(s) for s in self.stats], "candidate_rows": self.candidate_rows,
-                "rejected_rows": self.rejected_rows}
 
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FileResult:
-        return cls(source=data["source"], sha256=data["sha256"],
-                   records=[Record.from_json(r) for r in data["records"]],
-                   issues=[Issue(*i) for i in data["issues"]],
-                   stats=[SheetStats(**s) for s in data["stats"]],
-                   candidate_rows=data["candidate_rows"], rejected_rows=data["rejected_rows"],
-                   from_cache=True)
-
-
-def _issue_tuple(issue: Issue) -> tuple[Any, ...]:
-    return (issue.source, issue.sheet, issue.row, issue.field, issue.value, issue.reason,
-            issue.kind)
+def empty_issues() -> pl.DataFrame:
+    return pl.DataFrame(schema={**ISSUE_SCHEMA, "order": pl.Int64})
 
 
 def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder) -> FileResult:
     """Read one input file and turn every sheet into records and issues."""
-    result = FileResult(source=source, sha256=sha256)
     tables, problems = read_input(path, source)
+    issues = [_problem_issues(problems)]
+    records = [pl.DataFrame(schema=builder.schema)]
+    result = FileResult(source=source, sha256=sha256, records=records[0], issues=issues[0])
     for problem in problems:
-        kind = FILE_PROBLEM if problem.fatal else WARNING
-        result.issues.append(Issue(problem.source, problem.sheet, None, "", "", problem.reason,
-                                   kind))
         log.warning("%s%s: %s", redact(source),
                     f" [{redact(problem.sheet)}]" if problem.sheet else "", problem.reason)
     for table in tables:
@@ -73,40 +58,68 @@ def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder) -
         stats.header_row = None if columns.header_row is None else columns.header_row + 1
         stats.mapped = {str(c): f for c, f in columns.fields}
         indexes = record_rows(table, columns, stats)
-        records, rejected = builder.build_sheet(table, columns, indexes, result.issues)
-        stats.records, stats.rejected = len(records), rejected
-        stats.hidden_rows = sum(1 for r in records if r.hidden)
+        sheet_records, sheet_issues, rejected = builder.build_sheet(table, columns, indexes)
+        stats.records, stats.rejected = sheet_records.height, rejected
+        stats.hidden_rows = int(sheet_records["hidden"].sum())
         result.candidate_rows += len(indexes)
         result.rejected_rows += rejected
-        result.records.extend(records)
+        records.append(sheet_records)
+        issues.append(sheet_issues)
         result.stats.append(stats)
-        table.rows = []  # release the cells early: large inputs are read one file at a time
+        table.frame = pl.DataFrame()  # release the cells early: files are read one at a time
+    result.records, result.issues = pl.concat(records), pl.concat(issues)
     return result
 
 
+def _problem_issues(problems: list[ReadProblem]) -> pl.DataFrame:
+    rows = [{"kind": FILE_PROBLEM if p.fatal else WARNING, "source_file": p.source,
+             "source_sheet": p.sheet, "source_row": None, "field": "", "value": "",
+             "reason": p.reason, "order": 0} for p in problems]
+    return pl.DataFrame(rows, schema={**ISSUE_SCHEMA, "order": pl.Int64})
+
+
 class RecordCache:
-    """Normalised records per input file under `<state_dir>/records/<job key>/`."""
+    """Normalised records and issues per input file under `<state_dir>/records/<job key>/`:
+    an Arrow IPC file each, and a JSON file (written last) that names them."""
 
     def __init__(self, state_dir: Path, key: str, profile: Profile) -> None:
         self.folder = state_dir / "records" / key
         self.profile_stamp = f"{profile.source}:{profile.source.stat().st_mtime_ns}"
 
-    def _path(self, source: str) -> Path:
-        return self.folder / (hashlib.sha256(source.encode()).hexdigest()[:20] + ".json")
+    def _path(self, source: str, suffix: str) -> Path:
+        return self.folder / (hashlib.sha256(source.encode()).hexdigest()[:20] + suffix)
 
     def load(self, source: str, sha256: str) -> FileResult | None:
         try:
-            data = json.loads(self._path(source).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(self._path(source, ".json").read_text(encoding="utf-8"))
+            if data.get("format") != CACHE_FORMAT or data.get("sha256") != sha256 or \
+                    data.get("profile") != self.profile_stamp:
+                return None
+            records = pl.read_ipc(self._path(source, ".records.arrow"))
+            issues = pl.read_ipc(self._path(source, ".issues.arrow"))
+        except (OSError, ValueError, pl.exceptions.PolarsError):
             return None
-        if data.get("format") != CACHE_FORMAT or data.get("sha256") != sha256 or \
-                data.get("profile") != self.profile_stamp:
-            return None
-        return FileResult.from_json(data)
+        return FileResult(source=source, sha256=sha256, records=records, issues=issues,
+                          stats=[SheetStats(**s) for s in data["stats"]],
+                          candidate_rows=data["candidate_rows"],
+                          rejected_rows=data["rejected_rows"], from_cache=True)
 
     def save(self, result: FileResult) -> None:
-        document = {**result.to_json(), "profile": self.profile_stamp}
-        atomic_write_text(self._path(result.source), json.dumps(document))
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for frame, suffix in ((result.records, ".records.arrow"),
+                              (result.issues, ".issues.arrow")):
+            target = self._path(result.source, suffix)
+            tmp = temp_path_beside(target)
+            try:
+                frame.write_ipc(tmp)
+                os.replace(tmp, target)
+            finally:
+                tmp.unlink(missing_ok=True)
+        document = {"format": CACHE_FORMAT, "source": result.source, "sha256": result.sha256,
+                    "profile": self.profile_stamp, "stats": [vars(s) for s in result.stats],
+                    "candidate_rows": result.candidate_rows,
+                    "rejected_rows": result.rejected_rows}
+        atomic_write_text(self._path(result.source, ".json"), json.dumps(document))
 
 
 def modified_after(path: Path, since: datetime) -> bool:

@@ -7,6 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import polars as pl
+
 from hotpass.refine.model import SheetStats
 from hotpass.refine.profile import Profile, heading_key
 from hotpass.refine.read import SheetTable, filled
@@ -26,23 +28,25 @@ class ColumnMap:
 
 def fill_merged(table: SheetTable) -> None:
     """Copy each merged range's value down its first column (vertical and block merges)."""
-    rows = table.rows
+    frame = table.frame
+    by_column: dict[int, list[tuple[int, int]]] = {}
     for r0, c0, r1, _c1 in table.merged:
-        if r0 >= len(rows) or c0 >= len(rows[r0]):
-            continue
-        value = rows[r0][c0]
-        for r in range(r0 + 1, min(r1, len(rows) - 1) + 1):
-            row = rows[r]
-            if c0 >= len(row):
-                row.extend([""] * (c0 + 1 - len(row)))
-            if not filled(row[c0]):
-                row[c0] = value
+        if r0 < frame.height and c0 < frame.width and r1 > r0:
+            by_column.setdefault(c0, []).append((r0, min(r1, frame.height - 1)))
+    for c, ranges in by_column.items():
+        values = frame[f"c{c}"].to_list()
+        for r0, r1 in ranges:
+            for r in range(r0 + 1, r1 + 1):
+                if not filled(values[r]):
+                    values[r] = values[r0]
+        frame = frame.with_columns(pl.Series(f"c{c}", values, dtype=pl.String))
+    table.frame = frame
 
 
 def find_columns(table: SheetTable, profile: Profile) -> ColumnMap:
     index = profile.synonym_index
     best_row, best_score = None, 0
-    for r, row in enumerate(table.rows[: profile.header_scan_rows]):
+    for r, row in enumerate(table.frame.head(profile.header_scan_rows).rows()):
         fields = {index.get(heading_key(str(v))) for v in row if isinstance(v, str) and v}
         fields.discard(None)
         if len(fields) > best_score:
@@ -57,7 +61,7 @@ def _map_header(table: SheetTable, profile: Profile, header_row: int) -> ColumnM
     fields: list[tuple[int, str]] = []
     extras: list[tuple[int, str]] = []
     unnamed: list[int] = []
-    for c, heading in enumerate(table.rows[header_row]):
+    for c, heading in enumerate(table.frame.row(header_row)):
         text = str(heading).strip() if filled(heading) else ""
         name = index.get(heading_key(text)) if text else None
         if name:
@@ -74,7 +78,7 @@ def _map_header(table: SheetTable, profile: Profile, header_row: int) -> ColumnM
 def _infer_columns(table: SheetTable, profile: Profile, *, start: int, header: int | None,
                    only: list[int] | None = None, taken: set[str] | None = None) -> ColumnMap:
     """Guess fields of columns without a heading from their values."""
-    sample = [row for row in table.rows[start:start + _SAMPLE_ROWS * 4]
+    sample = [row for row in table.frame.slice(start, _SAMPLE_ROWS * 4).rows()
               if any(filled(v) for v in row)][:_SAMPLE_ROWS]
     width = max((len(r) for r in sample), default=0)
     columns = only if only is not None else list(range(width))
@@ -134,26 +138,34 @@ def _letters(column: int) -> str:
 def record_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> list[int]:
     """0-based indexes of the candidate record rows below the header; counts skipped rows."""
     start = 0 if columns.header_row is None else columns.header_row + 1
-    header = table.rows[columns.header_row] if columns.header_row is not None else None
-    formulas = table.formula_cells
-    kept: list[int] = []
-    rows = table.rows
-    for r in range(start, len(rows)):
-        row = rows[r]
-        if r in formulas:
-            with_value = [c for c, v in enumerate(row) if v is not None and v != ""]
-            if with_value and formulas[r].issuperset(with_value):
-                stats.rows_read += 1
-                stats.ghost_rows += 1
-                continue
-            if not with_value:
-                stats.blank_rows += 1
-                continue
-        elif row.count("") + row.count(None) == len(row):  # blank; counted at C speed
-            stats.blank_rows += 1
-            continue
-        stats.rows_read += 1
-        if header is not None and row == header:
-            continue
-        kept.append(r)
-    return kept
+    frame = table.frame.slice(start)
+    filled_cells = [pl.col(c).is_not_null() & (pl.col(c) != "") for c in frame.columns]
+    checks = [pl.any_horizontal(filled_cells).alias("filled")]
+    if columns.header_row is not None:
+        header = table.frame.row(columns.header_row)
+        checks.append(pl.all_horizontal([pl.col(c).eq_missing(pl.lit(v, pl.String))
+                                         for c, v in zip(frame.columns, header, strict=True)])
+                      .alias("header"))
+    flags = frame.select(*checks).with_row_index("r", offset=start)
+    if columns.header_row is None:
+        flags = flags.with_columns(header=pl.lit(False))
+    ghosts = _ghost_rows(table, start)
+    kept = flags.filter(pl.col("filled") & ~pl.col("header") & ~pl.col("r").is_in(ghosts))
+    non_blank = int(flags["filled"].sum())
+    stats.blank_rows += frame.height - non_blank
+    stats.rows_read += non_blank
+    stats.ghost_rows += len(ghosts)
+    return kept["r"].to_list()
+
+
+def _ghost_rows(table: SheetTable, start: int) -> list[int]:
+    """Rows whose only values are formula results ("=ROW()" copied down a sheet)."""
+    rows = sorted(r for r in table.formula_cells if start <= r < table.frame.height)
+    if not rows:
+        return []
+    ghosts = []
+    for r, row in zip(rows, table.frame[rows].rows(), strict=True):
+        with_value = [c for c, v in enumerate(row) if v is not None and v != ""]
+        if with_value and table.formula_cells[r].issuperset(with_value):
+            ghosts.append(r)
+    return ghosts

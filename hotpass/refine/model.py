@@ -5,11 +5,29 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
+
 # Issue kinds, as shown in the `kind` column of the issues sheet.
 REJECTED_ROW = "rejected_row"
 REJECTED_VALUE = "rejected_value"
 WARNING = "warning"
 FILE_PROBLEM = "file_problem"
+
+# The issues sheet's columns. Issue frames also carry `order` (the field's position, so a row's
+# issues keep the order its fields were read in) until they are written.
+ISSUE_SCHEMA: dict[str, Any] = {
+    "kind": pl.String, "source_file": pl.String, "source_sheet": pl.String,
+    "source_row": pl.Int64, "field": pl.String, "value": pl.String, "reason": pl.String}
+ISSUE_COLUMNS = list(ISSUE_SCHEMA)
+
+
+def record_schema(org_fields: list[str]) -> dict[str, Any]:
+    """Columns of a records frame: one row per input row that became a record."""
+    return {"source": pl.String, "sheet": pl.String, "row": pl.Int64, "hidden": pl.Boolean,
+            "key": pl.String, "priority": pl.Int64, "recency": pl.Int64, "extra": pl.String,
+            **dict.fromkeys(org_fields, pl.String), "contact_name": pl.String,
+            "contact_role": pl.String, "emails": pl.List(pl.String),
+            "phones": pl.List(pl.String)}
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,12 +13,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import polars as pl
+
 from hotpass.errors import UsageError
 from hotpass.fsutil import sha256_file
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, checkpoint_key
 from hotpass.refine.dedupe import deduplicate, output_columns
 from hotpass.refine.finish import finish
 from hotpass.refine.ingest import FileResult, RecordCache, modified_after, process_file
+from hotpass.refine.model import ISSUE_COLUMNS
 from hotpass.refine.privacy import redact
 from hotpass.refine.profile import load_profile
 from hotpass.refine.read import list_inputs
@@ -30,7 +33,7 @@ from hotpass.telemetry import PipelineMetrics, metrics_from_environment
 
 # The request and result are re-exported: callers of `run_refinement` import them from here.
 __all__ = ["RefineRequest", "RefineResult", "ingest", "paused_gc", "record_run_metrics",
-           "refine", "run_refinement", "stages_inline", "write"]
+           "refine", "run_refinement", "sorted_issues", "stages_inline", "write"]
 
 log = logging.getLogger("hotpass.refine")
 
@@ -81,16 +84,15 @@ def _ingest_file(request: RefineRequest, path: Path, builder: RecordBuilder,
 def refine(ingested: Ingested) -> Refined:
     """Deduplicate the records and check the profile's expectations."""
     clock = time.perf_counter()
-    records = [r for result in ingested.results for r in result.records]
-    issues = sorted((i for result in ingested.results for i in result.issues),
-                    key=lambda i: (i.source, i.sheet, -1 if i.row is None else i.row))
+    records = pl.concat([result.records for result in ingested.results])
+    issues = sorted_issues([result.issues for result in ingested.results])
     rejected = sum(r.rejected_rows for r in ingested.results)
     records_in = sum(r.candidate_rows for r in ingested.results)
     rows = deduplicate(records, ingested.profile)
-    merged = len(records) - len(rows)
+    merged = records.height - rows.height
     del records
     for result in ingested.results:
-        result.records = []  # merged into `rows`; frees memory before the write stage
+        result.records = result.records.clear()  # merged into `rows`: free before writing
     expectations = check_expectations(ingested.profile, rows, records_in, rejected)
     for outcome in expectations:
         if not outcome["passed"]:
@@ -99,6 +101,15 @@ def refine(ingested: Ingested) -> Refined:
     ingested.timings["refine_s"] = round(time.perf_counter() - clock, 3)
     return Refined(ingested, output_columns(ingested.profile), rows, issues, expectations,
                    records_in, rejected, merged)
+
+
+def sorted_issues(frames: list[pl.DataFrame]) -> pl.DataFrame:
+    """Every issue in source order: by file, sheet and row (a file's own problems first),
+    then in the order the row's fields were read."""
+    issues = pl.concat(frames)
+    return issues.sort([pl.col("source_file"), pl.col("source_sheet"),
+                        pl.col("source_row").fill_null(-1), pl.col("order")],
+                       maintain_order=True).select(ISSUE_COLUMNS)
 
 
 def write(refined: Refined, checkpoints: CheckpointStore | None = None) -> RefineResult:

@@ -1,5 +1,6 @@
-"""The one module that knows the input engines: python-calamine for .xlsx/.xlsm/.xls/.ods
-(plus the sheet-XML scan in xlsxmeta for hidden rows and formulas), the csv module for .csv.
+"""The one module that knows the input engines: fastexcel for .xlsx/.xlsm (plus the sheet-XML
+scan in xlsxmeta for hidden rows, formulas and merged cells), python-calamine for .xls/.ods, the
+csv module for .csv. Every sheet becomes a polars frame of cell text.
 
 Files that cannot be read (corrupt, password-protected, unknown encoding) and empty sheets
 become `ReadProblem`s; the run goes on with the rest.
@@ -9,25 +10,33 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import polars as pl
+
+from hotpass.refine.normalise import cell_text
 from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 INPUT_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
+_XML_SUFFIXES = (".xlsx", ".xlsm")
+# fastexcel writes a date-time cell as "2024-03-05 00:00:00"; a user sees (and cell_text gives)
+# "2024-03-05" for a date and "2024-03-05T13:30:00" for a date-time.
+_DATETIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$"
 
 
 @dataclass
 class SheetTable:
-    """One sheet's cells; `rows[i]` is sheet row i+1 (absolute, so provenance rows match Excel)."""
+    """One sheet's cells as text (null when empty): column `c{i}` is sheet column i and frame
+    row i is sheet row i+1, so provenance rows match Excel."""
 
     source: str  # file path relative to the input folder
     sheet: str
-    rows: list[list[Any]]
+    frame: pl.DataFrame
     hidden_rows: frozenset[int] = frozenset()
     formula_cells: dict[int, frozenset[int]] = field(default_factory=dict)
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
@@ -49,50 +58,109 @@ def list_inputs(input_dir: Path) -> list[Path]:
 
 
 def read_input(path: Path, source: str) -> tuple[list[SheetTable], list[ReadProblem]]:
-    if path.suffix.lower() == ".csv":
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
         return _read_csv(path, source)
-    return _read_workbook(path, source)
-
-
-def _read_workbook(path: Path, source: str) -> tuple[list[SheetTable], list[ReadProblem]]:
-    import python_calamine
-
+    reader = _xml_sheets if suffix in _XML_SUFFIXES else _calamine_sheets
     try:
-        workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+        sheets = reader(path)
     except Exception as exc:  # noqa: BLE001 - every engine failure is a per-file problem
         return [], [ReadProblem(source, "", _describe_open_failure(path, exc), fatal=True)]
-    meta = read_sheet_meta(path) if path.suffix.lower() in (".xlsx", ".xlsm") else {}
+    meta = read_sheet_meta(path) if suffix in _XML_SUFFIXES else {}
     tables: list[SheetTable] = []
     problems: list[ReadProblem] = []
-    with workbook:
-        for name in workbook.sheet_names:
-            try:
-                tables.append(_read_sheet(workbook, name, source, meta.get(name, SheetMeta())))
-            except Exception as exc:  # noqa: BLE001
-                problems.append(ReadProblem(source, name, "sheet could not be read "
-                                            f"({type(exc).__name__})", fatal=False))
-    for table in tables:
-        if not any(any(filled(v) for v in row) for row in table.rows):
-            problems.append(ReadProblem(source, table.sheet, "empty sheet: no cells with values",
+    for name, load in sheets:
+        try:
+            frame, merged = load()
+        except Exception as exc:  # noqa: BLE001
+            problems.append(ReadProblem(source, name, "sheet could not be read "
+                                        f"({type(exc).__name__})", fatal=False))
+            continue
+        if not has_values(frame):
+            problems.append(ReadProblem(source, name, "empty sheet: no cells with values",
                                         fatal=False))
-    return [t for t in tables if t.rows], problems
+            continue
+        sheet_meta = meta.get(name, SheetMeta())
+        tables.append(SheetTable(source, name, frame, sheet_meta.hidden_rows,
+                                 sheet_meta.formula_cells, merged or list(sheet_meta.merged)))
+    return tables, problems
 
 
-def _read_sheet(workbook: Any, name: str, source: str, meta: SheetMeta) -> SheetTable:
-    sheet = workbook.get_sheet_by_name(name)
-    rows = sheet.to_python(skip_empty_area=False)
-    merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
-    return SheetTable(source=source, sheet=name, rows=rows, hidden_rows=meta.hidden_rows,
-                      formula_cells=meta.formula_cells, merged=merged)
+Loader = tuple[str, Any]
+
+
+def _xml_sheets(path: Path) -> list[Loader]:
+    import fastexcel
+
+    reader = fastexcel.read_excel(str(path))
+
+    def load(name: str) -> tuple[pl.DataFrame, list[tuple[int, int, int, int]]]:
+        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
+        columns = sheet.available_columns()
+        if not columns:
+            return pl.DataFrame(), []
+        frame = sheet.to_polars()
+        offset = columns[0].absolute_index  # fastexcel starts at the first used column
+        names = [f"c{offset + i}" for i in range(frame.width)]
+        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+        blank = [pl.lit(None, pl.String).alias(f"c{i}") for i in range(offset)]
+        frame = frame.select(*blank, *(_as_shown(frame[n]) for n in names))
+        return frame, []
+
+    return [(name, lambda name=name: load(name)) for name in reader.sheet_names]
+
+
+def _as_shown(column: pl.Series) -> pl.Expr:
+    if not column.str.contains(_DATETIME).any():
+        return pl.col(column.name)
+    midnight = pl.col(column.name).str.extract(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+    return pl.coalesce(midnight, pl.col(column.name).str.replace(_DATETIME, "${1}T${2}")
+                       ).alias(column.name)
+
+
+def _calamine_sheets(path: Path) -> list[Loader]:
+    import python_calamine
+
+    workbook = python_calamine.CalamineWorkbook.from_path(str(path))
+
+    def load(name: str) -> tuple[pl.DataFrame, list[tuple[int, int, int, int]]]:
+        sheet = workbook.get_sheet_by_name(name)
+        rows = sheet.to_python(skip_empty_area=False)
+        merged = [(r0, c0, r1, c1) for (r0, c0), (r1, c1) in (sheet.merged_cell_ranges or [])]
+        return frame_from_rows(rows), merged
+
+    return [(name, lambda name=name: load(name)) for name in workbook.sheet_names]
+
+
+def frame_from_rows(rows: Sequence[Sequence[Any]]) -> pl.DataFrame:
+    """A text frame of Python rows: strings as written, other values as a user sees them."""
+    width = max(map(len, rows), default=0)
+    padded = [list(row) + [None] * (width - len(row)) for row in rows]
+    columns = list(zip(*padded, strict=True)) if padded else [() for _ in range(width)]
+    return pl.DataFrame({f"c{i}": pl.Series([_text_or_none(v) for v in column], dtype=pl.String)
+                         for i, column in enumerate(columns)})
+
+
+def _text_or_none(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    return value if isinstance(value, str) else cell_text(value)
+
+
+def has_values(frame: pl.DataFrame) -> bool:
+    if frame.width == 0 or frame.height == 0:
+        return False
+    filled = pl.any_horizontal([pl.col(c).str.strip_chars() != "" for c in frame.columns])
+    return bool(frame.select(filled.any()).item())
 
 
 def _describe_open_failure(path: Path, exc: Exception) -> str:
     with open(path, "rb") as handle:
         head = handle.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in (".xlsx", ".xlsm"):
+    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in _XML_SUFFIXES:
         return ("password-protected or encrypted workbook: cannot be read; "
                 "save it without a password")
-    if type(exc).__name__ == "PasswordError":
+    if "Password" in type(exc).__name__ or "password" in str(exc).lower():
         return "password-protected workbook: cannot be read; save it without a password"
     return f"corrupt or unreadable workbook ({type(exc).__name__}); re-export it from its source"
 
@@ -109,11 +177,11 @@ def _read_csv(path: Path, source: str) -> tuple[list[SheetTable], list[ReadProbl
     if encoding != "utf-8-sig":
         problems.append(ReadProblem(source, "", f"not UTF-8: read as {encoding}; check accented "
                                     "characters", fatal=False))
-    rows: list[list[Any]] = list(_csv_rows(text))
-    if not any(any(v.strip() for v in row) for row in rows):
+    frame = frame_from_rows(list(_csv_rows(text)))
+    if not has_values(frame):
         problems.append(ReadProblem(source, "", "empty file: no cells with values", fatal=False))
         return [], problems
-    return [SheetTable(source=source, sheet="", rows=rows)], problems
+    return [SheetTable(source=source, sheet="", frame=frame)], problems
 
 
 def _decode(data: bytes) -> tuple[str, str]:

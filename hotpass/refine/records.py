@@ -1,77 +1,34 @@
-"""Sheet rows -> normalised records, column by column. Each field's normaliser is memoised by
-cell value (real sheets repeat provinces, categories, placeholders and names a lot), and its
-problems are re-attached to every row they occur in. Rows missing a required field are rejected
-with their values in the issues sheet."""
+"""A sheet's candidate rows -> a frame of normalised records, column by column (see
+hotpass.refine.columns). Rows missing a required field are rejected with their values in the
+issues; every dropped value is an issue at its source row."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from fnmatch import fnmatch
-from itertools import compress
-from operator import itemgetter
 from typing import Any
 
+import polars as pl
+
+from hotpass.refine.columns import ColumnNormaliser, organisation_keys, shown_texts
 from hotpass.refine.layout import ColumnMap
-from hotpass.refine.model import REJECTED_ROW, Contact, Issue, Record
-from hotpass.refine.normalise import Normaliser, Problem, cell_text, organisation_key
+from hotpass.refine.model import ISSUE_SCHEMA, REJECTED_ROW, record_schema
+from hotpass.refine.normalise import Normaliser, cell_text
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import SheetTable
 
 CONTACT_TYPES = ("person", "role", "email", "phone")
-LIST_TYPES = ("email", "phone")
-MEMO_LIMIT = 200_000
-CHUNK_ROWS = 50_000
-_EMPTY: dict[str, Any] = {"email": (), "phone": (), "person": ("", "")}
-_VALUE = itemgetter(0)
-_PROBLEMS = itemgetter(1)
-
-
-class FieldNormaliser:
-    """One field's normaliser with a memo of results by raw cell value."""
-
-    def __init__(self, kind: str, function: Callable[[Any], tuple[Any, tuple[Problem, ...]]]):
-        self.kind = kind
-        self.function = function
-        self.empty: tuple[Any, tuple[Problem, ...]] = (_EMPTY.get(kind, ""), ())
-        self.memo: dict[Any, tuple[Any, tuple[Problem, ...]]] = {}
-
-    def column(self, values: Sequence[Any]) -> list[tuple[Any, tuple[Problem, ...]]]:
-        # Memo hits are the common case, so the loop is one dict lookup per cell. (A bool cell
-        # may share a memo entry with the equal number 0/1; such columns are not contact data.)
-        memo = self.memo
-        if len(memo) > MEMO_LIMIT:  # mostly-unique columns: bound memory, keep the speed-up
-            memo.clear()
-        if not memo:
-            memo[None] = memo[""] = self.empty
-        get, miss = memo.get, self._miss
-        return [get(value) or miss(value) for value in values]
-
-    def _miss(self, value: Any) -> tuple[Any, tuple[Problem, ...]]:
-        result = self.memo[value] = self.function(value)
-        return result
+_CONTACT_FIELD_KINDS = {"contact_name": "person", "contact_role": "role",
+                        "contact_email": "email", "contact_phone": "phone"}
 
 
 class RecordBuilder:
     def __init__(self, profile: Profile) -> None:
         self.profile = profile
-        self.normaliser = Normaliser(profile)
+        self.columns = ColumnNormaliser(Normaliser(profile))
         self.types = {name: spec.type for name, spec in profile.fields.items()}
-        self.date_fields = profile.fields_of_type("date")
-        self.fields = {name: self._field_normaliser(name, kind)
-                       for name, kind in self.types.items()}
-        self.only_name_required = profile.required == ("organization_name",)
-        self._keys: dict[str, str] = {}
-        self._texts: dict[Any, str] = {}
+        self.org_fields = [n for n, t in self.types.items() if t not in CONTACT_TYPES]
+        self.schema = record_schema(self.org_fields)
         self._priorities: dict[tuple[str, str], int] = {}
-        self._recency: dict[str, int] = {"": 0}
-
-    def _field_normaliser(self, name: str, kind: str) -> FieldNormaliser:
-        norm = self.normaliser
-        functions: dict[str, Callable[[Any], tuple[Any, tuple[Problem, ...]]]] = {
-            "text": norm.text, "role": norm.text, "person": norm.person, "email": norm.emails,
-            "phone": norm.phones, "url": norm.website, "province": norm.province,
-            "date": norm.date, "category": lambda v: norm.category(v, name)}
-        return FieldNormaliser(kind, functions[kind])
 
     def priority(self, source: str, sheet: str) -> int:
         cached = self._priorities.get((source, sheet))
@@ -83,195 +40,186 @@ class RecordBuilder:
         return cached
 
     def build_sheet(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
-                    issues: list[Issue]) -> tuple[list[Record], int]:
-        """Records of the rows at `indexes`, and how many rows were rejected. Works in chunks
-        and drops each chunk's cells once its records exist, so a large sheet never holds
-        all its cells and all its records at once."""
-        records: list[Record] = []
-        rejected = 0
-        for start in range(0, len(indexes), CHUNK_ROWS):
-            chunk = indexes[start:start + CHUNK_ROWS]
-            rejected += self._build_chunk(table, columns, chunk, issues, records)
-            for r in chunk:
-                table.rows[r] = []
-        return records, rejected
-
-    def _build_chunk(self, table: SheetTable, columns: ColumnMap, indexes: list[int],
-                     issues: list[Issue], records: list[Record]) -> int:
-        rows = [table.rows[r] for r in indexes]
-        width = 1 + max([c for c, _ in columns.fields] + [c for c, _ in columns.extras],
-                        default=-1)
-        cells = _transpose(rows, width)
+                    ) -> tuple[pl.DataFrame, pl.DataFrame, int]:
+        """(records, issues, rejected count) of the rows at `indexes`."""
+        cells = table.frame[indexes] if indexes else table.frame.clear()
+        rows = pl.Series("row", [r + 1 for r in indexes], dtype=pl.Int64)
         by_field: dict[str, list[int]] = {}
         for c, name in columns.fields:
             by_field.setdefault(name, []).append(c)
-        results = {name: self._normalise_field(name, cols, cells, indexes, table, issues)
-                   for name, cols in by_field.items()}
-        org_names = [n for n in results if self.types[n] not in CONTACT_TYPES]
-        count = len(indexes)
-        values = ([dict(zip(org_names, row, strict=True))
-                   for row in zip(*(results[n] for n in org_names), strict=True)]
-                  if org_names else [{} for _ in range(count)])
-        names = results.get("organization_name")
-        known, key_of = self._keys.get, self._key
-        keys = [(known(n) or key_of(n)) if n else "" for n in names] if names else [""] * count
-        rejected = 0
-        priority = self.priority(table.source, table.sheet)
-        source, sheet, hidden, only_name = (table.source, table.sheet, table.hidden_rows,
-                                            self.only_name_required)
-        for i, r, key, fields, contact, extra, recency in zip(
-                range(count), indexes, keys, values, self._contacts(results, count),
-                self._extras(columns, cells, count), self._recencies(results, count),
-                strict=True):
-            if (not key) if only_name else self._missing(key, fields, contact):
-                missing = self._missing(key, fields, contact)
-                issues.append(Issue(source, sheet, r + 1, ",".join(missing),
-                                    _row_text(columns, rows[i]),
-                                    "missing required field: " + ", ".join(missing),
-                                    REJECTED_ROW))
-                rejected += 1
-                continue
-            records.append(Record(source, sheet, r + 1, r in hidden,
-                                  key or f"~{source}|{sheet}|{r + 1}", fields, contact, extra,
-                                  priority, recency))
-        return rejected
+        values: dict[str, pl.Series] = {}
+        problems: list[pl.DataFrame] = []
+        for order, (name, cols) in enumerate(by_field.items()):
+            values[name] = self._field(name, [cells[f"c{c}"] for c in cols], problems, order)
+        frame = self._assemble(table, values, cells, columns, rows)
+        missing = self._missing(frame, values)
+        rejected = frame.filter(missing.str.len_chars() > 0)
+        issues = [_field_issues(table, rows, problems),
+                  self._rejected_issues(table, columns, cells, rows, missing)]
+        records = frame.filter(missing.str.len_chars() == 0).select(list(self.schema))
+        return records, pl.concat(issues), rejected.height
 
-    def _missing(self, key: str, fields: dict[str, str], contact: Contact) -> list[str]:
-        if self.only_name_required:  # the usual profile: skip the general check
-            return [] if key else ["organization_name"]
-        missing = [f for f in self.profile.required if not _has(f, fields, contact)]
-        if not missing and "organization_name" in self.profile.required and not key:
-            missing = ["organization_name"]
-        return missing
+    def _field(self, name: str, raw_columns: list[pl.Series], problems: list[pl.DataFrame],
+               order: int) -> pl.Series:
+        kind = self.types[name]
+        results = []
+        for raw in raw_columns:
+            value, found = self.columns.normalise(kind, name, raw)
+            problems.append(found.with_columns(field=pl.lit(name), order=pl.lit(order)))
+            results.append(value["value"])
+        return results[0] if len(results) == 1 else _combine(kind, results)
 
-    def _extras(self, columns: ColumnMap, cells: list[Sequence[Any]], count: int) -> list[str]:
-        """Each row's `extra` text ("Heading: value; ..."), built column by column."""
-        if not columns.extras:
-            return [""] * count
-        text = self._text
-        parts = [[f"{heading}: {text(v)}" if v is not None and v != "" else None
-                  for v in cells[c]] for c, heading in columns.extras]
-        if len(parts) == 1:
-            return [p or "" for p in parts[0]]
-        return ["; ".join([p for p in row if p is not None])
-                for row in zip(*parts, strict=True)]
+    def _assemble(self, table: SheetTable, values: dict[str, pl.Series], cells: pl.DataFrame,
+                  columns: ColumnMap, rows: pl.Series) -> pl.DataFrame:
+        height = rows.len()
+        frame = pl.DataFrame({"row": rows}).with_columns(
+            source=pl.lit(table.source), sheet=pl.lit(table.sheet),
+            hidden=pl.col("row").sub(1).is_in(sorted(table.hidden_rows)),
+            priority=pl.lit(self.priority(table.source, table.sheet), pl.Int64))
+        org = {n: values.get(n, pl.Series(n, [""] * height, dtype=pl.String)).alias(n)
+               for n in self.org_fields}
+        frame = frame.with_columns(*org.values(), *self._contact(values, height),
+                                   extra=_extras(cells, columns, height),
+                                   recency=self._recency(values, height))
+        names = values.get("organization_name")
+        keys = organisation_keys(names) if names is not None else \
+            pl.Series([""] * height, dtype=pl.String)
+        return frame.with_columns(key=pl.when(keys == "").then(
+            pl.format("~{}|{}|{}", "source", "sheet", "row")).otherwise(keys), has_key=keys != "")
 
-    def _recencies(self, results: dict[str, list[Any]], count: int) -> list[int]:
+    def _contact(self, values: dict[str, pl.Series], height: int) -> list[pl.Series]:
+        by_kind: dict[str, list[pl.Series]] = {}
+        for name, column in values.items():
+            if self.types[name] in CONTACT_TYPES:
+                by_kind.setdefault(self.types[name], []).append(column)
+        if any(len(v) > 1 for v in by_kind.values()):
+            return _merged_contacts(by_kind, height)
+        blank = pl.Series([""] * height, dtype=pl.String)
+        person = by_kind.get("person")
+        name = person[0].struct.field("name") if person else blank
+        role_of_person = person[0].struct.field("role") if person else blank
+        role = by_kind["role"][0] if "role" in by_kind else blank
+        empty = pl.select(pl.repeat(pl.lit([], pl.List(pl.String)), height)).to_series()
+        return [name.alias("contact_name"),
+                pl.select(pl.when(role != "").then(role).otherwise(role_of_person))
+                .to_series().alias("contact_role"),
+                by_kind.get("email", [empty])[0].alias("emails"),
+                by_kind.get("phone", [empty])[0].alias("phones")]
+
+    def _recency(self, values: dict[str, pl.Series], height: int) -> pl.Series:
         """yyyymmdd of each row's latest date field, 0 when it has none."""
-        dates = [results[name] for name in self.date_fields if name in results]
+        dates = [values[n] for n in self.profile.fields_of_type("date") if n in values]
         if not dates:
-            return [0] * count
-        memo = self._recency
-        per_field = [[memo[iso] if iso in memo else _recency(memo, iso) for iso in column]
-                     for column in dates]
-        if len(per_field) == 1:
-            return per_field[0]
-        return [max(row) for row in zip(*per_field, strict=True)]
+            return pl.Series([0] * height, dtype=pl.Int64)
+        ints = [pl.select(d.str.replace_all("-", "").str.slice(0, 8)
+                          .cast(pl.Int64, strict=False).fill_null(0)).to_series()
+                for d in dates]
+        return pl.select(pl.max_horizontal(ints)).to_series()
 
-    def _contacts(self, results: dict[str, list[Any]], count: int) -> list[Contact]:
-        """Each row's contact, built column-wise (one person/role/email/phone field each in
-        the usual profile; several fields of a kind are merged in field order)."""
-        by_kind: dict[str, list[list[Any]]] = {}
-        for name, column in results.items():
-            kind = self.types[name]
-            if kind in CONTACT_TYPES:
-                by_kind.setdefault(kind, []).append(column)
-        if any(len(columns) > 1 for columns in by_kind.values()):
-            return [self._merged_contact(by_kind, i) for i in range(count)]
-        blank: list[Any] = [None] * count
-        people = by_kind.get("person", [blank])[0]
-        roles = by_kind.get("role", [blank])[0]
-        emails = by_kind.get("email", [blank])[0]
-        phones = by_kind.get("phone", [blank])[0]
-        return [Contact(p[0] if p else "", (r or (p[1] if p else "")),
-                        list(e) if e else [], list(f) if f else [])
-                for p, r, e, f in zip(people, roles, emails, phones, strict=True)]
+    def _missing(self, frame: pl.DataFrame, values: dict[str, pl.Series]) -> pl.Series:
+        """Per row, the required fields it lacks joined by ','; "" when it has them all."""
+        required = self.profile.required
+        checks = [pl.when(self._lacks(f, values)).then(pl.lit(f)) for f in required]
+        missing = pl.concat_list(checks).list.drop_nulls().list.join(",") if checks else \
+            pl.lit("")
+        if "organization_name" in required:
+            missing = pl.when((missing == "") & ~pl.col("has_key")).then(
+                pl.lit("organization_name")).otherwise(missing)
+        return frame.select(missing.alias("missing"))["missing"]
 
-    @staticmethod
-    def _merged_contact(by_kind: dict[str, list[list[Any]]], i: int) -> Contact:
-        contact = Contact()
-        for kind, columns in by_kind.items():
-            for column in columns:
-                _set_contact(contact, kind, column[i])
-        return contact
+    def _lacks(self, field: str, values: dict[str, pl.Series]) -> pl.Expr:
+        if field in self.org_fields:
+            return pl.col(field) == "" if field in values else pl.lit(True)
+        column = {"contact_name": "contact_name", "contact_role": "contact_role",
+                  "contact_email": "emails", "contact_phone": "phones"}.get(field)
+        if column is None:
+            return pl.lit(True)
+        return pl.col(column).list.len() == 0 if column in ("emails", "phones") else \
+            pl.col(column) == ""
 
-    def _normalise_field(self, name: str, cols: list[int], cells: list[Sequence[Any]],
-                         indexes: list[int], table: SheetTable,
-                         issues: list[Issue]) -> list[Any]:
-        normaliser = self.fields[name]
-        per_column = [normaliser.column(cells[c]) for c in cols]
-        for column in per_column:
-            for i in compress(range(len(column)), map(_PROBLEMS, column)):
-                for value, reason, kind in column[i][1]:
-                    issues.append(Issue(table.source, table.sheet, indexes[i] + 1, name, value,
-                                        reason, kind))
-        if len(per_column) == 1:
-            return list(map(_VALUE, per_column[0]))
-        return [_combine(normaliser.kind, [column[i][0] for column in per_column])
-                for i in range(len(indexes))]
-
-    def _text(self, value: Any) -> str:
-        text = self._texts.get(value)
-        if text is None:
-            if len(self._texts) > MEMO_LIMIT:
-                self._texts.clear()
-            text = self._texts[value] = cell_text(value)
-        return text
-
-    def _key(self, name: str) -> str:
-        key = self._keys.get(name)
-        if key is None:
-            key = self._keys[name] = organisation_key(name)
-        return key
+    def _rejected_issues(self, table: SheetTable, columns: ColumnMap, cells: pl.DataFrame,
+                         rows: pl.Series, missing: pl.Series) -> pl.DataFrame:
+        positions = missing.str.len_chars().gt(0).arg_true().to_list()
+        found = []
+        for i in positions:
+            lacking = missing[i].split(",")
+            found.append({"kind": REJECTED_ROW, "source_file": table.source,
+                          "source_sheet": table.sheet, "source_row": rows[i],
+                          "field": ",".join(lacking), "value": _row_text(columns, cells.row(i)),
+                          "reason": "missing required field: " + ", ".join(lacking),
+                          "order": 1 << 30})
+        return pl.DataFrame(found, schema={**ISSUE_SCHEMA, "order": pl.Int64})
 
 
-def _transpose(rows: list[list[Any]], width: int) -> list[Sequence[Any]]:
-    """The cells of `rows` column by column, padded with None to `width` columns."""
-    if not rows:
-        return [() for _ in range(width)]
-    if min(map(len, rows)) < width:
-        rows = [row + [None] * (width - len(row)) if len(row) < width else row for row in rows]
-    columns: list[Sequence[Any]] = list(zip(*rows, strict=False))  # rows may be wider
-    return columns[:width]
+def _field_issues(table: SheetTable, rows: pl.Series, problems: list[pl.DataFrame],
+                  ) -> pl.DataFrame:
+    frame = pl.concat(problems) if problems else pl.DataFrame()
+    if frame.height == 0:
+        return pl.DataFrame(schema={**ISSUE_SCHEMA, "order": pl.Int64})
+    return frame.select(
+        kind=pl.col("kind"), source_file=pl.lit(table.source), source_sheet=pl.lit(table.sheet),
+        source_row=rows.gather(frame["i"]), field=pl.col("field"), value=pl.col("value"),
+        reason=pl.col("reason"), order=pl.col("order").cast(pl.Int64))
 
 
-def _recency(memo: dict[str, int], iso: str) -> int:
-    value = memo[iso] = int(iso[:4] + iso[5:7] + iso[8:10]) if iso else 0
-    return value
-
-
-def _combine(kind: str, values: list[Any]) -> Any:
-    if kind in LIST_TYPES:
-        return tuple(dict.fromkeys(v for value in values for v in value))
-    if kind == "person":
-        return next((v for v in values if v[0]), ("", ""))
-    if kind in ("text", "role"):
-        return " ".join(v for v in values if v)
-    return next((v for v in values if v), "")
-
-
-def _set_contact(contact: Contact, kind: str, value: Any) -> None:
-    if kind == "email":
-        if value:
-            contact.emails.extend(e for e in value if e not in contact.emails)
-    elif kind == "phone":
-        if value:
-            contact.phones.extend(p for p in value if p not in contact.phones)
+def _combine(kind: str, columns: list[pl.Series]) -> pl.Series:
+    """One value from a field's several columns (e.g. two phone columns)."""
+    frame = pl.DataFrame({f"v{i}": c for i, c in enumerate(columns)})
+    names = [pl.col(f"v{i}") for i in range(len(columns))]
+    if kind in ("email", "phone"):
+        result = pl.concat_list(names).list.unique(maintain_order=True)
     elif kind == "person":
-        contact.name = value[0]
-        contact.role = contact.role or value[1]
-    elif value:
-        contact.role = value
+        firsts = [pl.when(n.struct.field("name") != "").then(n) for n in names]
+        result = pl.coalesce(*firsts, pl.struct(name=pl.lit(""), role=pl.lit("")))
+    elif kind in ("text", "role"):
+        result = pl.concat_list(names).list.eval(pl.element().filter(pl.element() != "")) \
+            .list.join(" ")
+    else:
+        result = pl.coalesce(*[pl.when(n != "").then(n) for n in names], pl.lit(""))
+    return frame.select(result.alias("value"))["value"]
 
 
-def _has(field: str, values: dict[str, str], contact: Contact) -> bool:
-    if field in values:
-        return bool(values[field])
-    return bool({"contact_name": contact.name, "contact_role": contact.role,
-                 "contact_email": contact.emails, "contact_phone": contact.phones}.get(field))
+def _merged_contacts(by_kind: dict[str, list[pl.Series]], height: int) -> list[pl.Series]:
+    """Contacts of a profile with several fields of one kind, merged in field order."""
+    names, roles, emails, phones = [], [], [], []
+    lists = {kind: [c.to_list() for c in columns] for kind, columns in by_kind.items()}
+    for i in range(height):
+        name, role, mails, numbers = "", "", [], []
+        for kind, columns in lists.items():
+            for column in columns:
+                value = column[i]
+                if kind == "email":
+                    mails.extend(e for e in value if e not in mails)
+                elif kind == "phone":
+                    numbers.extend(p for p in value if p not in numbers)
+                elif kind == "person":
+                    name, role = value["name"], role or value["role"]
+                elif value:
+                    role = value
+        names.append(name)
+        roles.append(role)
+        emails.append(mails)
+        phones.append(numbers)
+    return [pl.Series("contact_name", names, dtype=pl.String),
+            pl.Series("contact_role", roles, dtype=pl.String),
+            pl.Series("emails", emails, dtype=pl.List(pl.String)),
+            pl.Series("phones", phones, dtype=pl.List(pl.String))]
 
 
-def _row_text(columns: ColumnMap, row: list[Any]) -> str:
+def _extras(cells: pl.DataFrame, columns: ColumnMap, height: int) -> pl.Series:
+    """Each row's `extra` text ("Heading: value; ...") from the columns kept as extras."""
+    if not columns.extras:
+        return pl.Series("extra", [""] * height, dtype=pl.String)
+    parts = []
+    for c, heading in columns.extras:
+        raw = cells[f"c{c}"]
+        parts.append(pl.select(pl.when(raw.is_not_null() & (raw != "")).then(
+            pl.lit(f"{heading}: ") + shown_texts(raw))).to_series())
+    joined = pl.select(pl.concat_list(parts).list.drop_nulls().list.join("; ")).to_series()
+    return joined.alias("extra")
+
+
+def _row_text(columns: ColumnMap, row: tuple[Any, ...]) -> str:
     cells = [(name, row[c]) for c, name in columns.fields if c < len(row)]
     cells += [(heading, row[c]) for c, heading in columns.extras if c < len(row)]
     return "; ".join(f"{name}={cell_text(v)}" for name, v in cells if v not in (None, ""))

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.errors import UsageError
+import polars as pl
+
 from hotpass.refine.ingest import FileResult
-from hotpass.refine.model import Issue
 from hotpass.refine.profile import Profile
 
 
@@ -98,8 +99,8 @@ class Ingested:
 class Refined:
     ingested: Ingested
     columns: list[str]
-    rows: list[dict[str, Any]]
-    issues: list[Issue]
+    rows: pl.DataFrame  # the refined sheet, one row per organisation
+    issues: pl.DataFrame  # the issues sheet
     expectations: list[dict[str, Any]]
     records_in: int
     rejected: int

@@ -2,28 +2,30 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from hotpass.refine.model import Issue, SheetStats
+import polars as pl
+
+from hotpass.refine.model import SheetStats
 from hotpass.refine.profile import Expectation, Profile
 
 _SHARE_COLUMNS = {"share_with_email": "primary_contact_email",
                   "share_with_phone": "primary_contact_phone", "share_with_website": "website"}
 
 
-def measure(metric: str, refined: Sequence[dict[str, Any]], records_in: int,
-            rejected: int) -> float:
+def measure(metric: str, refined: pl.DataFrame, records_in: int, rejected: int) -> float:
     if metric == "records_out":
-        return float(len(refined))
+        return float(refined.height)
     if metric == "rejected_share":
         return rejected / records_in if records_in else 0.0
     column = _SHARE_COLUMNS[metric]
-    return sum(1 for row in refined if row.get(column)) / len(refined) if refined else 0.0
+    if not refined.height or column not in refined.columns:
+        return 0.0
+    return int((refined[column] != "").sum()) / refined.height
 
 
-def check_expectations(profile: Profile, refined: Sequence[dict[str, Any]], records_in: int,
+def check_expectations(profile: Profile, refined: pl.DataFrame, records_in: int,
                        rejected: int) -> list[dict[str, Any]]:
     return [_check(e, measure(e.metric, refined, records_in, rejected))
             for e in profile.expectations]
@@ -37,7 +39,7 @@ def _check(expectation: Expectation, value: float) -> dict[str, Any]:
             "min": expectation.min, "max": expectation.max, "passed": passed}
 
 
-def summary_rows(run: dict[str, Any], stats: Sequence[SheetStats], issues: Sequence[Issue],
+def summary_rows(run: dict[str, Any], stats: Sequence[SheetStats], issues: pl.DataFrame,
                  expectations: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     rows = [{"section": "run", "item": k, "value": str(v)} for k, v in run.items()]
     for s in stats:
@@ -47,9 +49,11 @@ def summary_rows(run: dict[str, Any], stats: Sequence[SheetStats], issues: Seque
             value = getattr(s, item)
             rows.append({"section": "source", "item": f"{where}: {item}",
                          "value": "" if value is None else str(value)})
-    per_rule = Counter(f"{i.kind}: {i.field + ': ' if i.field else ''}{i.reason}" for i in issues)
-    rows += [{"section": "rule", "item": rule, "value": str(count)}
-             for rule, count in sorted(per_rule.items())]
+    rule = pl.format("{}: {}{}", "kind", pl.when(pl.col("field") != "").then(
+        pl.col("field") + pl.lit(": ")).otherwise(pl.lit("")), "reason")
+    per_rule = issues.group_by(rule.alias("rule")).len().sort("rule")
+    rows += [{"section": "rule", "item": item, "value": str(count)}
+             for item, count in per_rule.iter_rows()]
     for e in expectations:
         bound = " ".join(f"{k} {e[k]}" for k in ("min", "max") if e[k] is not None)
         rows.append({"section": "expectation", "item": e["name"],
