@@ -35,6 +35,8 @@ _ROLE_AFTER_DASH = normalise._ROLE_AFTER_DASH.pattern
 _SUFFIXES = "|".join(sorted(LEGAL_SUFFIXES))
 _TRAILING_SUFFIXES = rf"(?:^| )(?:{_SUFFIXES})(?: (?:{_SUFFIXES}))*$"
 Result = tuple[Any, tuple[tuple[str, str, str], ...]]
+# Kinds whose common cells are normalised by expression (their values are mostly distinct).
+_FAST_KINDS = ("text", "role", "person", "email", "phone", "url")
 
 
 def shown_text(raw: pl.Expr) -> pl.Expr:
@@ -53,12 +55,16 @@ class ColumnNormaliser:
                                                                        pl.DataFrame]:
         """(values, problems) of one column of raw cell text."""
         frame = pl.DataFrame({"raw": raw}).with_columns(
-            simple=pl.col("raw").str.contains(_SIMPLE).fill_null(False),
             filled=pl.col("raw").is_not_null() & (pl.col("raw") != ""))
-        frame = frame.with_columns(text=shown_text(pl.col("raw")))
+        if kind not in _FAST_KINDS:  # few distinct values as a rule: each is normalised once
+            frame = frame.with_columns(fast=pl.lit(False),
+                                       fast_value=pl.lit(None, _value_dtype(kind)))
+        else:
+            frame = frame.with_columns(simple=pl.col("raw").str.contains(_SIMPLE).fill_null(False),
+                                       text=shown_text(pl.col("raw")))
         if kind == "phone":
             frame = self._phones(frame)
-        else:
+        elif kind in _FAST_KINDS:
             fast, value = self._fast(kind)
             frame = frame.with_columns(fast=fast.fill_null(False), fast_value=value)
         fallback = self._fallback_function(kind, field)
@@ -73,7 +79,8 @@ class ColumnNormaliser:
         return functions[kind]
 
     def _fast(self, kind: str) -> tuple[pl.Expr, pl.Expr]:
-        """Which cells the expression handles, and their value."""
+        """Which cells the expression handles, and their value (kinds in _FAST_KINDS but
+        phone)."""
         text, simple = pl.col("text"), pl.col("simple")
         lower = text.str.to_lowercase()
         kept = text.str.contains("[A-Za-z0-9]") & ~lower.is_in(self.placeholders)
@@ -84,13 +91,11 @@ class ColumnNormaliser:
                 pl.struct(name=pl.lit(""), role=pl.lit("")))
         if kind == "email":
             return self._emails(text, simple)
-        if kind == "url":
-            host = text.str.extract(_PLAIN_URL, 1).str.to_lowercase()
-            path = text.str.extract(_PLAIN_URL, 2).fill_null("").str.strip_chars_end("/")
-            plain = simple & host.str.contains(_HOST).fill_null(False) & \
-                ~lower.is_in(self.placeholders)
-            return plain, pl.lit("https://") + host + path
-        return pl.lit(False), pl.lit(None, _value_dtype(kind))
+        host = text.str.extract(_PLAIN_URL, 1).str.to_lowercase()
+        path = text.str.extract(_PLAIN_URL, 2).fill_null("").str.strip_chars_end("/")
+        plain = simple & host.str.contains(_HOST).fill_null(False) & \
+            ~lower.is_in(self.placeholders)
+        return plain, pl.lit("https://") + host + path
 
     @staticmethod
     def _emails(text: pl.Expr, simple: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
@@ -154,7 +159,8 @@ def _person(text: pl.Expr) -> pl.Expr:
     """split_person: 'Jane Doe (Chief Pilot)' -> ('Jane Doe', 'Chief Pilot')."""
     names, roles = [], []
     for pattern in (_ROLE_IN_BRACKETS, _ROLE_AFTER_DASH):
-        name, role = text.str.extract(pattern, 1), text.str.extract(pattern, 2)
+        groups = text.str.extract_groups(pattern)
+        name, role = groups.struct.field("1"), groups.struct.field("2")
         found = (name.fill_null("") != "") & (role.fill_null("") != "")
         names.append(pl.when(found).then(name.str.strip_chars(" ,")))
         roles.append(pl.when(found).then(role.str.strip_chars()))
@@ -188,7 +194,11 @@ def _combine_fast_and_fallback(frame: pl.DataFrame, kind: str,
     results = [function(v) for v in raws]
     mapping = pl.DataFrame({"raw": pl.Series(raws, dtype=pl.String),
                             **_slow_columns(kind, [r[0] for r in results])})
-    frame = frame.join(mapping, on="raw", how="left", maintain_order="left")
+    if raws:
+        frame = frame.join(mapping, on="raw", how="left", maintain_order="left")
+    else:
+        frame = frame.with_columns(*(pl.lit(None, c.dtype).alias(c.name)
+                                     for c in mapping.iter_columns() if c.name != "raw"))
     values = frame.select(
         pl.when(~pl.col("filled")).then(_empty_value(kind))
         .when(pl.col("fast")).then(pl.col("fast_value"))
@@ -255,8 +265,10 @@ def organisation_keys(names: pl.Series) -> pl.Series:
 def shown_texts(raw: pl.Series) -> pl.Series:
     """cell_text of every cell (null stays null)."""
     frame = pl.DataFrame({"raw": raw}).with_columns(
-        fast=pl.col("raw").str.contains(_SIMPLE), text=shown_text(pl.col("raw")))
-    others = frame.filter(~pl.col("fast"))["raw"].unique().drop_nulls().to_list()
+        fast=pl.col("raw").str.contains(_SIMPLE).fill_null(True), text=shown_text(pl.col("raw")))
+    others = frame.filter(~pl.col("fast"))["raw"].unique().to_list()
+    if not others:
+        return frame["text"]
     mapping = pl.DataFrame({"raw": pl.Series(others, dtype=pl.String),
                             "slow": pl.Series([cell_text(v) for v in others], dtype=pl.String)})
     frame = frame.join(mapping, on="raw", how="left", maintain_order="left")

@@ -20,22 +20,97 @@ CONTACT_SCHEMA: dict[str, Any] = {
 _NO_CONTACT = Contact()
 
 
-def contact_columns(ranked: pl.DataFrame) -> pl.DataFrame:
+def single_contact_columns() -> list[pl.Expr]:
+    """Contact columns of an organisation seen once: its record's contact."""
+    return [pl.col("contact_name").alias("primary_contact_name"),
+            pl.col("contact_role").alias("primary_contact_role"),
+            pl.col("emails").list.first().fill_null("").alias("primary_contact_email"),
+            pl.col("phones").list.first().fill_null("").alias("primary_contact_phone"),
+            *[pl.lit("").alias(f"secondary_contact_{part}")
+              for part in ("name", "role", "email", "phone")],
+            pl.lit("").alias("additional_contacts"),
+            pl.col("emails").list.slice(1).list.join("; ").alias("additional_emails"),
+            pl.col("phones").list.slice(1).list.join("; ").alias("additional_phones")]
+
+
+def merged_contact_columns(ranked: pl.DataFrame) -> pl.DataFrame:
     """One row of contact columns per key of `ranked` (records in rank order per key)."""
-    sized = ranked.select("key", "contact_name", "contact_role", "emails", "phones").with_columns(
-        size=pl.len().over("key"))
-    single = sized.filter(pl.col("size") == 1).select(
-        "key", primary_contact_name=pl.col("contact_name"),
-        primary_contact_role=pl.col("contact_role"),
-        primary_contact_email=pl.col("emails").list.first().fill_null(""),
-        primary_contact_phone=pl.col("phones").list.first().fill_null(""),
-        secondary_contact_name=pl.lit(""), secondary_contact_role=pl.lit(""),
-        secondary_contact_email=pl.lit(""), secondary_contact_phone=pl.lit(""),
-        additional_contacts=pl.lit(""),
-        additional_emails=pl.col("emails").list.slice(1).list.join("; "),
-        additional_phones=pl.col("phones").list.slice(1).list.join("; "))
-    merged = _merged(sized.filter(pl.col("size") > 1))
-    return pl.concat([single, merged])
+    several = ranked.select("key", "contact_name", "contact_role", "emails", "phones")
+    chained = pl.col("key").is_in(_chained_keys(several).implode())
+    return pl.concat([_merged_by_identity(several.filter(~chained)),
+                      _merged(several.filter(chained))])
+
+
+def _chained_keys(records: pl.DataFrame) -> pl.Series:
+    """Organisations where a record with several emails shares one with another record. In
+    every other organisation a contact's identity is its first email (or its name, or phone):
+    no record can join a person through a second address."""
+    emails = records.with_row_index("record").select(
+        "key", "record", "emails", several=pl.col("emails").list.len() > 1).explode("emails")
+    shared = emails.group_by("key", "emails").agg(
+        pl.col("record").n_unique().alias("records"), pl.col("several").any())
+    return shared.filter((pl.col("records") > 1) & pl.col("several"))["key"].unique()
+
+
+def _merged_by_identity(records: pl.DataFrame) -> pl.DataFrame:
+    """merge_contacts and _contact_row by expression, where no chain of shared addresses
+    links records (see _chained_keys)."""
+    keys = records.select("key").unique(maintain_order=True)
+    present = records.filter((pl.col("contact_name") != "") | (pl.col("contact_role") != "")
+                             | (pl.col("emails").list.len() > 0)
+                             | (pl.col("phones").list.len() > 0))
+    people = present.with_columns(email=pl.col("emails").list.first(),
+                                  folded=_casefolded(present["contact_name"]))
+    identity = pl.when(pl.col("email").is_not_null()).then(pl.lit("e:") + pl.col("email")) \
+        .when(pl.col("contact_name") != "").then(pl.lit("n:") + pl.col("folded")) \
+        .otherwise(pl.lit("p:") + pl.col("phones").list.first().fill_null(""))
+    first_filled = [pl.col(c).filter(pl.col(c) != "").first().fill_null("").alias(c)
+                    for c in ("contact_name", "contact_role")]
+    contacts = people.with_columns(identity=identity).group_by(
+        "key", "identity", maintain_order=True).agg(
+        *first_filled, *[pl.col(c).list.explode(keep_nulls=False, empty_as_null=False)
+                         .unique(maintain_order=True).alias(c) for c in ("emails", "phones")])
+    rows = contacts.group_by("key", maintain_order=True).agg(*_ranked_contact_columns())
+    return keys.join(rows, on="key", how="left", maintain_order="left").select(
+        pl.col("key"), *[pl.col(c).fill_null("") for c in list(CONTACT_SCHEMA)[1:]])
+
+
+def _ranked_contact_columns() -> list[pl.Expr]:
+    name, role, emails, phones = (pl.col(c) for c in ("contact_name", "contact_role", "emails",
+                                                      "phones"))
+    shown_emails, shown_phones = _firsts(emails), _firsts(phones)
+    later = pl.int_range(pl.len()) >= 2
+    labels = pl.when(role != "").then(pl.format("{} ({})", name, role)).otherwise(name)
+    other_emails, other_phones = _others(emails, shown_emails), _others(phones, shown_phones)
+    return [name.first().alias("primary_contact_name"), role.first().alias("primary_contact_role"),
+            shown_emails[0].alias("primary_contact_email"),
+            shown_phones[0].alias("primary_contact_phone"),
+            name.get(1, null_on_oob=True).alias("secondary_contact_name"),
+            role.get(1, null_on_oob=True).alias("secondary_contact_role"),
+            shown_emails[1].alias("secondary_contact_email"),
+            shown_phones[1].alias("secondary_contact_phone"),
+            labels.filter(later & (name != "")).str.join("; ").alias("additional_contacts"),
+            other_emails.unique(maintain_order=True).str.join("; ").alias("additional_emails"),
+            other_phones.unique(maintain_order=True).str.join("; ").alias("additional_phones")]
+
+
+def _firsts(values: pl.Expr) -> list[pl.Expr]:
+    """The first value of the primary and of the secondary contact ("" when none)."""
+    return [values.first().list.first().fill_null(""),
+            values.get(1, null_on_oob=True).list.first().fill_null("")]
+
+
+def _others(values: pl.Expr, shown: list[pl.Expr]) -> pl.Expr:
+    every = values.list.explode(keep_nulls=False, empty_as_null=False)
+    return every.filter((every != shown[0]) & (every != shown[1]))
+
+
+def _casefolded(names: pl.Series) -> pl.Series:
+    unique = names.unique().to_list()
+    folded = pl.DataFrame({"contact_name": pl.Series(unique, dtype=pl.String),
+                           "folded": [n.casefold() for n in unique]})
+    return pl.DataFrame({"contact_name": names}).join(
+        folded, on="contact_name", how="left", maintain_order="left")["folded"]
 
 
 def _merged(records: pl.DataFrame) -> pl.DataFrame:

@@ -9,7 +9,7 @@ from typing import Any
 
 import polars as pl
 
-from hotpass.refine.contacts import contact_columns
+from hotpass.refine.contacts import merged_contact_columns, single_contact_columns
 from hotpass.refine.profile import Profile
 
 CONTACT_COLUMNS = ("name", "role", "email", "phone")
@@ -47,27 +47,44 @@ def deduplicate(records: pl.DataFrame, profile: Profile) -> pl.DataFrame:
     """One output row per organisation key, ordered by key."""
     columns = output_columns(profile)
     org_fields = [c for c in columns if c in profile.fields]
-    records = canonical_spellings(records, profile)
-    ranked = _ranked(records, org_fields)
+    records = canonical_spellings(records, profile).with_columns(size=pl.len().over("key"))
+    single = _single(records.filter(pl.col("size") == 1), org_fields)
+    several = _merged(_ranked(records.filter(pl.col("size") > 1), org_fields), org_fields)
+    refined = pl.concat([single.select(columns), several.select(columns)]).sort(
+        "organization_key", maintain_order=True)
+    return refined.with_columns(organization_key=pl.when(
+        pl.col("organization_key").str.starts_with("~")).then(pl.lit(""))
+        .otherwise(pl.col("organization_key")))
+
+
+def _single(records: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
+    """Organisations seen once: their record's values, as _merged would give them."""
+    return records.select(
+        pl.col("key").alias("organization_key"), *org_fields, *single_contact_columns(),
+        hidden_in_source=pl.col("hidden"), source_count=pl.lit(1, pl.Int64),
+        source_files=pl.col("source"), provenance=_where(), extra=pl.col("extra"))
+
+
+def _merged(ranked: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
+    """Organisations seen several times: each value from the best-ranked record with one."""
     fields = [pl.col(f).filter(pl.col(f) != "").first().fill_null("").alias(f)
               for f in org_fields if f != "organization_name"]
     grouped = ranked.group_by("key", maintain_order=True).agg(
         *fields, _best_written_name(), *_provenance())
-    contacts = contact_columns(ranked)
-    refined = grouped.join(contacts, on="key", how="left", maintain_order="left")
-    return refined.with_columns(organization_key=pl.when(pl.col("key").str.starts_with("~"))
-                                .then(pl.lit("")).otherwise(pl.col("key"))).select(columns)
+    contacts = merged_contact_columns(ranked)
+    return grouped.join(contacts, on="key", how="left", maintain_order="left") \
+        .rename({"key": "organization_key"})
 
 
 def _ranked(records: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
     """Records in key order, each key's best record first."""
     completeness = pl.sum_horizontal(
-        *[(pl.col(f) != "").cast(pl.Int64) for f in org_fields if f in records.columns],
+        *[(pl.col(f) != "").cast(pl.Int64) for f in org_fields],
         pl.col("emails").list.len(), pl.col("phones").list.len(),
         (pl.col("contact_name") != "").cast(pl.Int64))
-    names = records["organization_name"] if "organization_name" in records.columns else None
-    mixed = _mixed_case(names) if names is not None else pl.Series([True] * records.height)
-    named = records.with_columns(completeness=completeness, mixed=mixed).with_columns(
+    named = records.with_columns(completeness=completeness,
+                                 mixed=_mixed_case(records["organization_name"]))
+    named = named.with_columns(
         candidate=(pl.col("priority") == pl.col("priority").max().over("key"))
         & (pl.col("organization_name") != ""),
         name_length=pl.col("organization_name").str.len_chars())
@@ -96,17 +113,18 @@ def _best_written_name() -> pl.Expr:
         .alias("organization_name")
 
 
-def _provenance() -> list[pl.Expr]:
-    where = pl.when(pl.col("sheet") != "").then(
+def _where() -> pl.Expr:
+    """Where a record was read: file|sheet|row, or file|row for a CSV."""
+    return pl.when(pl.col("sheet") != "").then(
         pl.format("{}|{}|{}", "source", "sheet", "row")).otherwise(
         pl.format("{}|{}", "source", "row"))
+
+
+def _provenance() -> list[pl.Expr]:
+    where = _where()
     extras = pl.col("extra").filter(pl.col("extra") != "").unique(maintain_order=True)
     return [pl.col("hidden").any().alias("hidden_in_source"),
             pl.len().cast(pl.Int64).alias("source_count"),
             pl.col("source").unique().sort().str.join("; ").alias("source_files"),
             where.sort_by(["source", "sheet", "row"]).str.join("; ").alias("provenance"),
             extras.str.join(" | ").alias("extra")]
-
-
-def frame_rows(frame: pl.DataFrame) -> list[dict[str, Any]]:
-    return frame.to_dicts()

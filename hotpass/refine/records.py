@@ -215,6 +215,8 @@ def _extras(cells: pl.DataFrame, columns: ColumnMap, height: int) -> pl.Series:
         raw = cells[f"c{c}"]
         parts.append(pl.select(pl.when(raw.is_not_null() & (raw != "")).then(
             pl.lit(f"{heading}: ") + shown_texts(raw))).to_series())
+    if len(parts) == 1:
+        return parts[0].fill_null("").alias("extra")
     joined = pl.select(pl.concat_list(parts).list.drop_nulls().list.join("; ")).to_series()
     return joined.alias("extra")
 
