@@ -29,7 +29,7 @@ class StageResult:
 
 def stage_inputs(input_dir: Path, archive_root: Path, run_date: date) -> StageResult:
     from hotpass.refine.archive import archive_inputs
-    from hotpass.refine.read import list_inputs
+    from hotpass.refine.inputs import list_inputs
 
     if not input_dir.is_dir():
         raise UsageError(f"input folder not found: {input_dir}", hint="check --input-dir")

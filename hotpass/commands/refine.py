@@ -43,7 +43,7 @@ def register(subparsers: Any, common: argparse.ArgumentParser) -> None:
 
 def _run(args: argparse.Namespace) -> int:
     from hotpass.refine.pipeline import RefineRequest, run_refinement
-    from hotpass.refine.stages import parse_since
+    from hotpass.refine.request import parse_since
 
     request = RefineRequest(
         input_dir=args.input_dir, output_path=args.output_path, profile=args.profile,

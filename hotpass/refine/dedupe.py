@@ -5,7 +5,6 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any
 
 import polars as pl
 

@@ -12,7 +12,8 @@ from hotpass.errors import EXIT_FAILED, EXIT_OK
 from hotpass.refine.archive import archive_inputs
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore
 from hotpass.refine.privacy import redact
-from hotpass.refine.stages import Refined, RefineResult
+from hotpass.refine.request import RefineResult
+from hotpass.refine.stages import Refined
 from hotpass.refine.validate import summary_rows
 from hotpass.refine.write import write_output
 

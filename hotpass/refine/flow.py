@@ -21,15 +21,9 @@ from hotpass.refine.checkpoint import (
     FileCheckpointStore,
     PrefectVariableCheckpointStore,
 )
-from hotpass.refine.pipeline import (
-    ingest,
-    paused_gc,
-    record_run_metrics,
-    refine,
-    stages_inline,
-    write,
-)
-from hotpass.refine.stages import RefineRequest, RefineResult, parse_since
+from hotpass.refine.pipeline import paused_gc, record_run_metrics, stages_inline
+from hotpass.refine.request import RefineRequest, RefineResult, parse_since
+from hotpass.refine.steps import ingest, refine, write
 
 _TASK_OPTIONS: dict[str, Any] = {"cache_policy": NO_CACHE, "persist_result": False,
                                  "retries": 0}

@@ -10,11 +10,11 @@ import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import polars as pl
 
 from hotpass.fsutil import atomic_write_text, temp_path_beside
+from hotpass.refine.inputs import LoadedWorkbook
 from hotpass.refine.layout import fill_merged, find_columns, record_rows
 from hotpass.refine.model import FILE_PROBLEM, ISSUE_SCHEMA, WARNING, SheetStats
 from hotpass.refine.privacy import redact
@@ -42,9 +42,11 @@ def empty_issues() -> pl.DataFrame:
     return pl.DataFrame(schema={**ISSUE_SCHEMA, "order": pl.Int64})
 
 
-def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder) -> FileResult:
-    """Read one input file and turn every sheet into records and issues."""
-    tables, problems = read_input(path, source)
+def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder,
+                 loaded: LoadedWorkbook | None = None) -> FileResult:
+    """Read one input file (or take its `loaded` workbook) and turn every sheet into records
+    and issues."""
+    tables, problems = read_input(path, source, loaded)
     issues = [_problem_issues(problems)]
     records = [pl.DataFrame(schema=builder.schema)]
     result = FileResult(source=source, sha256=sha256, records=records[0], issues=issues[0])

@@ -1,6 +1,7 @@
-"""The one module that knows the input engines: fastexcel for .xlsx/.xlsm (plus the sheet-XML
-scan in xlsxmeta for hidden rows, formulas and merged cells), python-calamine for .xls/.ods, the
-csv module for .csv. Every sheet becomes a polars frame of cell text.
+"""The one module that turns inputs into cells: fastexcel for .xlsx/.xlsm (loaded by
+hotpass.refine.inputs, plus the sheet-XML scan in xlsxmeta for hidden rows, formulas and merged
+cells), python-calamine for .xls/.ods, the csv module for .csv. Every sheet becomes a polars
+frame of cell text.
 
 Files that cannot be read (corrupt, password-protected, unknown encoding) and empty sheets
 become `ReadProblem`s; the run goes on with the rest.
@@ -17,16 +18,17 @@ from typing import Any
 
 import polars as pl
 
+from hotpass.refine.inputs import XML_SUFFIXES, LoadedWorkbook, load_workbook
 from hotpass.refine.normalise import cell_text
 from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
 
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
-INPUT_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
 CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
-_XML_SUFFIXES = (".xlsx", ".xlsm")
 # fastexcel writes a date-time cell as "2024-03-05 00:00:00"; a user sees (and cell_text gives)
 # "2024-03-05" for a date and "2024-03-05T13:30:00" for a date-time.
 _DATETIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$"
+
+
+Loader = tuple[str, Any]  # a sheet's name, and a function returning (frame, merged ranges)
 
 
 @dataclass
@@ -50,23 +52,33 @@ class ReadProblem:
     fatal: bool  # True: nothing could be read from the file
 
 
-def list_inputs(input_dir: Path) -> list[Path]:
-    """Every input file under `input_dir`, sorted; lock files (~$x.xlsx) and dotfiles skipped."""
-    return sorted(p for p in input_dir.rglob("*")
-                  if p.is_file() and p.suffix.lower() in INPUT_SUFFIXES
-                  and not p.name.startswith(("~$", ".")))
-
-
-def read_input(path: Path, source: str) -> tuple[list[SheetTable], list[ReadProblem]]:
+def read_input(path: Path, source: str, loaded: LoadedWorkbook | None = None,
+               ) -> tuple[list[SheetTable], list[ReadProblem]]:
+    """The sheets of one input file, and its problems. `loaded`: the workbook read ahead."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _read_csv(path, source)
-    reader = _xml_sheets if suffix in _XML_SUFFIXES else _calamine_sheets
-    try:
-        sheets = reader(path)
-    except Exception as exc:  # noqa: BLE001 - every engine failure is a per-file problem
-        return [], [ReadProblem(source, "", _describe_open_failure(path, exc), fatal=True)]
-    meta = read_sheet_meta(path) if suffix in _XML_SUFFIXES else {}
+    if suffix in XML_SUFFIXES:
+        workbook = loaded or load_workbook(path)
+        if workbook.error is not None:
+            return [], [_open_problem(path, source, workbook.error)]
+        sheets = [(name, lambda sheet=sheet: _frame_of(sheet)) for name, sheet in workbook.sheets]
+        meta = workbook.meta if loaded else read_sheet_meta(path)
+    else:
+        try:
+            sheets = _calamine_sheets(path)
+        except Exception as exc:  # noqa: BLE001 - every engine failure is a per-file problem
+            return [], [_open_problem(path, source, exc)]
+        meta = {}
+    return _tables(source, sheets, meta)
+
+
+def _open_problem(path: Path, source: str, exc: Exception) -> ReadProblem:
+    return ReadProblem(source, "", _describe_open_failure(path, exc), fatal=True)
+
+
+def _tables(source: str, sheets: list[Loader], meta: dict[str, SheetMeta],
+            ) -> tuple[list[SheetTable], list[ReadProblem]]:
     tables: list[SheetTable] = []
     problems: list[ReadProblem] = []
     for name, load in sheets:
@@ -86,28 +98,19 @@ def read_input(path: Path, source: str) -> tuple[list[SheetTable], list[ReadProb
     return tables, problems
 
 
-Loader = tuple[str, Any]
-
-
-def _xml_sheets(path: Path) -> list[Loader]:
-    import fastexcel
-
-    reader = fastexcel.read_excel(str(path))
-
-    def load(name: str) -> tuple[pl.DataFrame, list[tuple[int, int, int, int]]]:
-        sheet = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0)
-        columns = sheet.available_columns()
-        if not columns:
-            return pl.DataFrame(), []
-        frame = sheet.to_polars()
-        offset = columns[0].absolute_index  # fastexcel starts at the first used column
-        names = [f"c{offset + i}" for i in range(frame.width)]
-        frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
-        blank = [pl.lit(None, pl.String).alias(f"c{i}") for i in range(offset)]
-        frame = frame.select(*blank, *(_as_shown(frame[n]) for n in names))
-        return frame, []
-
-    return [(name, lambda name=name: load(name)) for name in reader.sheet_names]
+def _frame_of(sheet: Any) -> tuple[pl.DataFrame, list[tuple[int, int, int, int]]]:
+    """A fastexcel sheet as a text frame whose column `c{i}` is sheet column i."""
+    if isinstance(sheet, Exception):
+        raise sheet
+    columns = sheet.available_columns()
+    if not columns:
+        return pl.DataFrame(), []
+    frame = sheet.to_polars()
+    offset = columns[0].absolute_index  # fastexcel starts at the first used column
+    names = [f"c{offset + i}" for i in range(frame.width)]
+    frame = frame.rename(dict(zip(frame.columns, names, strict=True)))
+    blank = [pl.lit(None, pl.String).alias(f"c{i}") for i in range(offset)]
+    return frame.select(*blank, *(_as_shown(frame[n]) for n in names)), []
 
 
 def _as_shown(column: pl.Series) -> pl.Expr:
@@ -157,7 +160,7 @@ def has_values(frame: pl.DataFrame) -> bool:
 def _describe_open_failure(path: Path, exc: Exception) -> str:
     with open(path, "rb") as handle:
         head = handle.read(8)
-    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in _XML_SUFFIXES:
+    if head.startswith(b"\xd0\xcf\x11\xe0") and path.suffix.lower() in XML_SUFFIXES:
         return ("password-protected or encrypted workbook: cannot be read; "
                 "save it without a password")
     if "Password" in type(exc).__name__ or "password" in str(exc).lower():
