@@ -17,6 +17,8 @@ from hotpass.refine.privacy import redact
 
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 SUMMARY_COLUMNS = ["section", "item", "value"]
+MAX_CELL_CHARS = 32_767  # Excel's limit: the writer refuses a longer text
+CUT_MARK = " …[cut: longer than an Excel cell holds; the .csv/.parquet output has it whole]"
 
 
 def check_output_path(path: Path) -> None:
@@ -46,12 +48,20 @@ def write_output(path: Path, refined: pl.DataFrame, issues: pl.DataFrame,
 def _write_xlsx(path: Path, sheets: list[tuple[str, pl.DataFrame]]) -> None:
     import rustpy_xlsxwriter
 
-    # An empty text is written as an empty cell (a null), not as a cell holding "": the same
-    # sheet to a reader, and ~15% less to write.
-    blank_empty = [(name, frame.with_columns(pl.col(pl.String).replace("", None)))
-                   for name, frame in sheets]
-    rustpy_xlsxwriter.write_worksheets(blank_empty, str(path), freeze_panes={
-        "general": {"row": 1, "col": 0}}, bold_headers=True)
+    rustpy_xlsxwriter.write_worksheets([(name, _cells(frame)) for name, frame in sheets],
+                                       str(path), freeze_panes={"general": {"row": 1, "col": 0}},
+                                       bold_headers=True)
+
+
+def _cells(frame: pl.DataFrame) -> pl.DataFrame:
+    """Text as Excel can hold it: an empty text is an empty cell (a null, ~15% less to write
+    than cells holding ""), and a text over Excel's cell limit (an organisation's provenance
+    after thousands of rows) is cut there and marked, not refused."""
+    text = pl.col(pl.String)
+    return frame.with_columns(
+        pl.when(text.str.len_chars() > MAX_CELL_CHARS)
+        .then(text.str.slice(0, MAX_CELL_CHARS - len(CUT_MARK)) + pl.lit(CUT_MARK))
+        .when(text != "").then(text).name.keep())
 
 
 def _atomically(path: Path, write: Callable[[Path], None]) -> None:
