@@ -42,7 +42,8 @@ def _pool_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["hotpass.backfill.runs", "hotpass.refine.pipeline"])
+    context.set_forkserver_preload(["hotpass.backfill.runs", "hotpass.refine.pipeline",
+                                    "hotpass.refine.steps"])
     return context
 
 
