@@ -127,7 +127,7 @@ class ColumnNormaliser:
         """Normaliser.phone's number from `part` and its `digits`, before the length checks."""
         digits, length = pl.col("digits"), pl.col("digits").str.len_chars()
         code, nsn = self.code, self.nsn
-        number = pl.when(length < 7).then(None)
+        number: Any = pl.when(length < 7).then(None)  # a When/Then chain, extended below
         number = number.when(pl.col("part").str.starts_with("+")).then(digits)
         number = number.when(digits.str.starts_with("00")).then(digits.str.slice(2))
         if code:
@@ -139,7 +139,8 @@ class ColumnNormaliser:
             number = number.when(whole).then(digits)
             if nsn is not None:
                 number = number.when(length == nsn).then(pl.lit(code) + digits)
-        return number.otherwise(None)
+        result: pl.Expr = number.otherwise(None)
+        return result
 
     def _valid_number(self) -> pl.Expr:
         number = pl.col("number")
@@ -175,7 +176,7 @@ def _empty_value(kind: str) -> Any:
     return pl.lit("")
 
 
-def _value_dtype(kind: str) -> pl.DataType:
+def _value_dtype(kind: str) -> pl.DataType | type[pl.DataType]:
     if kind in LIST_KINDS:
         return pl.List(pl.String)
     if kind == "person":

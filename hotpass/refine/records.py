@@ -89,9 +89,9 @@ class RecordBuilder:
 
     def _contact(self, values: dict[str, pl.Series], height: int) -> list[pl.Series]:
         by_kind: dict[str, list[pl.Series]] = {}
-        for name, column in values.items():
-            if self.types[name] in CONTACT_TYPES:
-                by_kind.setdefault(self.types[name], []).append(column)
+        for field, column in values.items():
+            if self.types[field] in CONTACT_TYPES:
+                by_kind.setdefault(self.types[field], []).append(column)
         if any(len(v) > 1 for v in by_kind.values()):
             return _merged_contacts(by_kind, height)
         blank = pl.Series([""] * height, dtype=pl.String)
@@ -181,10 +181,15 @@ def _combine(kind: str, columns: list[pl.Series]) -> pl.Series:
 
 def _merged_contacts(by_kind: dict[str, list[pl.Series]], height: int) -> list[pl.Series]:
     """Contacts of a profile with several fields of one kind, merged in field order."""
-    names, roles, emails, phones = [], [], [], []
+    names: list[str] = []
+    roles: list[str] = []
+    emails: list[list[str]] = []
+    phones: list[list[str]] = []
     lists = {kind: [c.to_list() for c in columns] for kind, columns in by_kind.items()}
     for i in range(height):
-        name, role, mails, numbers = "", "", [], []
+        name, role = "", ""
+        mails: list[str] = []
+        numbers: list[str] = []
         for kind, columns in lists.items():
             for column in columns:
                 value = column[i]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -38,11 +39,15 @@ def write_output(path: Path, refined: pl.DataFrame, issues: pl.DataFrame,
         return [path]
     issues_path = path.with_name(f"{path.stem}-issues{path.suffix}")
     for frame, target in ((refined, path), (issues, issues_path)):
-        if suffix == ".csv":
-            _atomically(target, lambda tmp, frame=frame: frame.write_csv(tmp))
-        else:
-            _atomically(target, lambda tmp, frame=frame: frame.write_parquet(tmp))
+        _atomically(target, partial(_write_table, frame, suffix))
     return [path, issues_path]
+
+
+def _write_table(frame: pl.DataFrame, suffix: str, path: Path) -> None:
+    if suffix == ".csv":
+        frame.write_csv(path)
+    else:
+        frame.write_parquet(path)
 
 
 def _write_xlsx(path: Path, sheets: list[tuple[str, pl.DataFrame]]) -> None:

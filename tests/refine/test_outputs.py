@@ -79,3 +79,17 @@ def test_an_output_inside_the_input_folder_is_not_read_back(inputs: Path,
     again = run_refine(inputs, output_path=target).result
     assert [i["path"] for i in again.inputs] == ["orgs.csv"]
     assert again.records_in == 2
+
+
+def test_a_cell_longer_than_excel_holds_is_cut_in_the_workbook_and_whole_in_csv(
+        inputs: Path, run_refine: Any, tmp_path: Path) -> None:
+    rows = "".join(f"Acme Aviation,person{i}@example.com\n" for i in range(2500))
+    (inputs / "orgs.csv").write_text("Organisation,Email\n" + rows)
+    workbook = run_refine(inputs).refined[0]
+    assert workbook["source_count"] == 2500
+    assert len(workbook["provenance"]) == 32_767
+    assert workbook["provenance"].endswith("the .csv/.parquet output has it whole]")
+    run_refine(inputs, output_path=tmp_path / "refined.csv")
+    with open(tmp_path / "refined.csv", newline="") as handle:
+        provenance = next(csv.DictReader(handle))["provenance"]
+    assert provenance.count("orgs.csv|") == 2500
