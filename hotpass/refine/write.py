@@ -1,5 +1,5 @@
-"""The one module that knows the output engines: rustpy-xlsxwriter for .xlsx, polars for .csv
-and .parquet. Every output is written to a temp file beside the target and renamed over it, so
+"""The one module that knows the output engines: hotpass.refine.xlsx for .xlsx, polars for
+.csv and .parquet. Every output is written to a temp file beside the target and renamed over it, so
 a reader never sees half a workbook."""
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ from hotpass.refine.privacy import redact
 
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 SUMMARY_COLUMNS = ["section", "item", "value"]
-MAX_CELL_CHARS = 32_767  # Excel's limit: the writer refuses a longer text
-CUT_MARK = " …[cut: longer than an Excel cell holds; the .csv/.parquet output has it whole]"
 
 
 def check_output_path(path: Path) -> None:
@@ -51,22 +49,9 @@ def _write_table(frame: pl.DataFrame, suffix: str, path: Path) -> None:
 
 
 def _write_xlsx(path: Path, sheets: list[tuple[str, pl.DataFrame]]) -> None:
-    import rustpy_xlsxwriter
+    from hotpass.refine.xlsx import write_workbook
 
-    rustpy_xlsxwriter.write_worksheets([(name, _cells(frame)) for name, frame in sheets],
-                                       str(path), freeze_panes={"general": {"row": 1, "col": 0}},
-                                       bold_headers=True)
-
-
-def _cells(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text as Excel can hold it: an empty text is an empty cell (a null, ~15% less to write
-    than cells holding ""), and a text over Excel's cell limit (an organisation's provenance
-    after thousands of rows) is cut there and marked, not refused."""
-    text = pl.col(pl.String)
-    return frame.with_columns(
-        pl.when(text.str.len_chars() > MAX_CELL_CHARS)
-        .then(text.str.slice(0, MAX_CELL_CHARS - len(CUT_MARK)) + pl.lit(CUT_MARK))
-        .when(text != "").then(text).name.keep())
+    write_workbook(path, sheets)
 
 
 def _atomically(path: Path, write: Callable[[Path], None]) -> None:
