@@ -24,6 +24,8 @@ PROBLEM_SCHEMA = {"i": pl.UInt32, "value": pl.String, "reason": pl.String, "kind
 # ASCII text whose whitespace is only spaces, tabs and line breaks: cell_text is then a plain
 # collapse of whitespace runs, which polars does exactly.
 _SIMPLE = r"^[ -~\t\n\r]*$"
+# Printable ASCII words with single spaces between them: cell_text leaves it as it is.
+_CLEAN = r"^[!-~]+(?: [!-~]+)*$"
 _SIMPLE_EMAIL = normalise._SIMPLE_EMAIL.pattern
 _HOST = normalise._HOST.pattern
 _PLAIN_URL = r"^(?:[Hh][Tt][Tt][Pp][Ss]?://)?([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(/[^?# @]*)?$"
@@ -59,6 +61,8 @@ class ColumnNormaliser:
         if kind not in _FAST_KINDS:  # few distinct values as a rule: each is normalised once
             frame = frame.with_columns(fast=pl.lit(False),
                                        fast_value=pl.lit(None, _value_dtype(kind)))
+        elif raw.str.contains(_CLEAN).fill_null(True).all():  # nothing to trim or collapse
+            frame = frame.with_columns(simple=pl.col("raw").is_not_null(), text=pl.col("raw"))
         else:
             frame = frame.with_columns(simple=pl.col("raw").str.contains(_SIMPLE).fill_null(False),
                                        text=shown_text(pl.col("raw")))
@@ -265,6 +269,8 @@ def organisation_keys(names: pl.Series) -> pl.Series:
 
 def shown_texts(raw: pl.Series) -> pl.Series:
     """cell_text of every cell (null stays null)."""
+    if raw.str.contains(_CLEAN).fill_null(True).all():
+        return raw
     frame = pl.DataFrame({"raw": raw}).with_columns(
         fast=pl.col("raw").str.contains(_SIMPLE).fill_null(True), text=shown_text(pl.col("raw")))
     others = frame.filter(~pl.col("fast"))["raw"].unique().to_list()

@@ -106,6 +106,10 @@ def _others(values: pl.Expr, shown: list[pl.Expr]) -> pl.Expr:
 
 
 def _casefolded(names: pl.Series) -> pl.Series:
+    """str.casefold of each name (ASCII names by expression: there it is lower())."""
+    ascii_names = names.str.contains(r"^[ -~]*$")
+    if ascii_names.all():
+        return names.str.to_lowercase().alias("folded")
     unique = names.unique().to_list()
     folded = pl.DataFrame({"contact_name": pl.Series(unique, dtype=pl.String),
                            "folded": [n.casefold() for n in unique]})

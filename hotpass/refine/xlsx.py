@@ -94,8 +94,8 @@ def sheet_xml(frame: pl.DataFrame, *, active: bool = False) -> Iterator[bytes]:
     def rows_xml(start: int) -> bytes:
         piece = frame.slice(start, ROWS_PER_PIECE).with_columns(
             pl.int_range(start + 2, start + 2 + pl.len()).cast(pl.String).alias("_row"))
-        text: str = piece.select(row.str.join("")).item()
-        return text.encode()
+        xml: bytes = piece.select(row.str.join("").cast(pl.Binary)).item()
+        return xml
 
     yield from _in_order(rows_xml, range(0, frame.height, ROWS_PER_PIECE))
     yield b'</sheetData><pageMargins left="0.7" right="0.7" top="0.75" bottom="0.75" ' \
