@@ -21,9 +21,10 @@ from hotpass.refine.normalise import LEGAL_SUFFIXES, Normaliser, cell_text, orga
 LIST_KINDS = ("email", "phone")
 _LIST_JOIN = "\x1f"
 PROBLEM_SCHEMA = {"i": pl.UInt32, "value": pl.String, "reason": pl.String, "kind": pl.String}
-# ASCII text whose whitespace is only spaces, tabs and line breaks: cell_text is then a plain
-# collapse of whitespace runs, which polars does exactly.
-_SIMPLE = r"^[ -~\t\n\r]*$"
+# ASCII text whose whitespace is only spaces, tabs, line breaks and no-break spaces (U+00A0,
+# which Unicode normalisation leaves alone): cell_text is then a plain collapse of whitespace
+# runs, which polars does exactly.
+_SIMPLE = r"^[ -~\t\n\r\u00a0]*$"
 # Printable ASCII words with single spaces between them: cell_text leaves it as it is.
 _CLEAN = r"^[!-~]+(?: [!-~]+)*$"
 _SIMPLE_EMAIL = normalise._SIMPLE_EMAIL.pattern
@@ -43,7 +44,7 @@ _FAST_KINDS = ("text", "role", "person", "email", "phone", "url")
 
 def shown_text(raw: pl.Expr) -> pl.Expr:
     """cell_text of a simple ASCII cell: whitespace runs become one space, ends trimmed."""
-    return raw.str.replace_all(r"[\t\n\r ]+", " ").str.strip_chars(" ")
+    return raw.str.replace_all(r"[\t\n\r \u00a0]+", " ").str.strip_chars(" ")
 
 
 class ColumnNormaliser:

@@ -5,6 +5,7 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 from __future__ import annotations
 
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
@@ -68,10 +69,12 @@ def _merged(ranked: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
     """Organisations seen several times: each value from the best-ranked record with one."""
     fields = [pl.col(f).filter(pl.col(f) != "").first().fill_null("").alias(f)
               for f in org_fields if f != "organization_name"]
-    grouped = ranked.group_by("key", maintain_order=True).agg(
-        *fields, _best_written_name(), *_provenance())
-    contacts = merged_contact_columns(ranked)
-    return grouped.join(contacts, on="key", how="left", maintain_order="left") \
+    with ThreadPoolExecutor(1, thread_name_prefix="hotpass-contacts") as pool:
+        # Contacts beside the other columns: polars works outside the GIL.
+        contacts = pool.submit(merged_contact_columns, ranked)
+        grouped = ranked.group_by("key", maintain_order=True).agg(
+            *fields, _best_written_name(), *_provenance())
+    return grouped.join(contacts.result(), on="key", how="left", maintain_order="left") \
         .rename({"key": "organization_key"})
 
 

@@ -4,6 +4,7 @@ issues; every dropped value is an issue at its source row."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatch
 from typing import Any
 
@@ -47,10 +48,13 @@ class RecordBuilder:
         by_field: dict[str, list[int]] = {}
         for c, name in columns.fields:
             by_field.setdefault(name, []).append(c)
-        values: dict[str, pl.Series] = {}
-        problems: list[pl.DataFrame] = []
-        for order, (name, cols) in enumerate(by_field.items()):
-            values[name] = self._field(name, [cells[f"c{c}"] for c in cols], problems, order)
+        # Fields are independent, and polars works outside the GIL: two at a time.
+        with ThreadPoolExecutor(2, thread_name_prefix="hotpass-field") as pool:
+            done = list(pool.map(lambda item: self._field(
+                item[1][0], [cells[f"c{c}"] for c in item[1][1]], item[0]),
+                enumerate(by_field.items())))
+        values = {name: value for name, (value, _) in zip(by_field, done, strict=True)}
+        problems = [found for _, found_list in done for found in found_list]
         frame = self._assemble(table, values, cells, columns, rows)
         missing = self._missing(frame, values)
         rejected = frame.filter(missing.str.len_chars() > 0)
@@ -59,15 +63,16 @@ class RecordBuilder:
         records = frame.filter(missing.str.len_chars() == 0).select(list(self.schema))
         return records, pl.concat(issues), rejected.height
 
-    def _field(self, name: str, raw_columns: list[pl.Series], problems: list[pl.DataFrame],
-               order: int) -> pl.Series:
+    def _field(self, name: str, raw_columns: list[pl.Series], order: int,
+               ) -> tuple[pl.Series, list[pl.DataFrame]]:
+        """The field's value per row (its columns combined), and its problems."""
         kind = self.types[name]
-        results = []
+        results, problems = [], []
         for raw in raw_columns:
             value, found = self.columns.normalise(kind, name, raw)
             problems.append(found.with_columns(field=pl.lit(name), order=pl.lit(order)))
             results.append(value["value"])
-        return results[0] if len(results) == 1 else _combine(kind, results)
+        return (results[0] if len(results) == 1 else _combine(kind, results)), problems
 
     def _assemble(self, table: SheetTable, values: dict[str, pl.Series], cells: pl.DataFrame,
                   columns: ColumnMap, rows: pl.Series) -> pl.DataFrame:
@@ -78,12 +83,14 @@ class RecordBuilder:
             priority=pl.lit(self.priority(table.source, table.sheet), pl.Int64))
         org = {n: values.get(n, pl.Series(n, [""] * height, dtype=pl.String)).alias(n)
                for n in self.org_fields}
-        frame = frame.with_columns(*org.values(), *self._contact(values, height),
-                                   extra=_extras(cells, columns, height),
-                                   recency=self._recency(values, height))
         names = values.get("organization_name")
-        keys = organisation_keys(names) if names is not None else \
-            pl.Series([""] * height, dtype=pl.String)
+        with ThreadPoolExecutor(1, thread_name_prefix="hotpass-keys") as pool:
+            # The organisation keys beside the rest (polars works outside the GIL).
+            keyed = pool.submit(organisation_keys, names) if names is not None else None
+            frame = frame.with_columns(*org.values(), *self._contact(values, height),
+                                       extra=_extras(cells, columns, height),
+                                       recency=self._recency(values, height))
+        keys = keyed.result() if keyed is not None else pl.Series([""] * height, dtype=pl.String)
         return frame.with_columns(key=pl.when(keys == "").then(
             pl.format("~{}|{}|{}", "source", "sheet", "row")).otherwise(keys), has_key=keys != "")
 
