@@ -14,10 +14,10 @@ from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 
 from hotpass.backfill.runs import RunOutcome, RunSpec, execute_run, failed_outcome
+from hotpass.refine.threads import ENGINE_THREADS
 
 RunOne = Callable[[RunSpec], RunOutcome]
 OnOutcome = Callable[[RunOutcome], None]
-_ENGINE_THREADS = "POLARS_MAX_THREADS"
 
 
 def run_local(specs: Sequence[RunSpec], *, concurrency: int, on_outcome: OnOutcome,
@@ -45,21 +45,22 @@ def run_local(specs: Sequence[RunSpec], *, concurrency: int, on_outcome: OnOutco
 
 @contextmanager
 def one_engine_thread() -> Iterator[None]:
-    """A backfill run refines with one engine thread: `--concurrency` is how many cores a
-    backfill uses (N runs at once, one core each), as on a shared worker it should be. Left
-    alone the engine (polars) starts a thread per core in every run, and N runs crowd each
-    other out (8 × 20k rows on 2 cores: the pool took 3.8 s instead of 3.2 s). Polars fixes
-    its thread count when it is first imported in a process, so this only binds a process
-    that imports it inside; the variable is restored afterwards."""
-    previous = os.environ.get(_ENGINE_THREADS)
-    os.environ[_ENGINE_THREADS] = "1"
+    """A backfill run refines on one thread: `--concurrency` is how many cores a backfill uses
+    (N runs at once, one core each), as on a shared worker it should be. Left alone each run
+    would start a polars thread per core and overlap its own steps on more threads
+    (hotpass.refine.threads), and N runs would crowd each other out (8 × 20k rows on 2 cores:
+    the pool took 3.8 s instead of 3.2 s). Polars fixes its thread count when it is first
+    imported in a process, so this binds the engine only in a process that imports it
+    inside; the variable is restored afterwards."""
+    previous = os.environ.get(ENGINE_THREADS)
+    os.environ[ENGINE_THREADS] = "1"
     try:
         yield
     finally:
         if previous is None:
-            os.environ.pop(_ENGINE_THREADS, None)
+            os.environ.pop(ENGINE_THREADS, None)
         else:
-            os.environ[_ENGINE_THREADS] = previous
+            os.environ[ENGINE_THREADS] = previous
 
 
 def _engine_with_one_thread() -> None:

@@ -5,12 +5,12 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 from __future__ import annotations
 
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 
 import polars as pl
 
 from hotpass.refine.contacts import merged_contact_columns, single_contact_columns
 from hotpass.refine.profile import Profile
+from hotpass.refine.threads import workers
 
 CONTACT_COLUMNS = ("name", "role", "email", "phone")
 
@@ -69,7 +69,7 @@ def _merged(ranked: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
     """Organisations seen several times: each value from the best-ranked record with one."""
     fields = [pl.col(f).filter(pl.col(f) != "").first().fill_null("").alias(f)
               for f in org_fields if f != "organization_name"]
-    with ThreadPoolExecutor(1, thread_name_prefix="hotpass-contacts") as pool:
+    with workers(1, "hotpass-contacts") as pool:
         # Contacts beside the other columns: polars works outside the GIL.
         contacts = pool.submit(merged_contact_columns, ranked)
         grouped = ranked.group_by("key", maintain_order=True).agg(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from hotpass.refine.threads import thread_budget
 from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -61,7 +62,9 @@ class ReadAhead:
     file ahead of the one being taken, and its sheet-XML scan beside them."""
 
     def __init__(self, paths: Sequence[Path]) -> None:
-        self._queue = [p for p in paths if p.suffix.lower() in XML_SUFFIXES]
+        # With a one-thread budget (a backfill run) each workbook is read where it is taken.
+        self._queue = [p for p in paths if p.suffix.lower() in XML_SUFFIXES] \
+            if thread_budget() > 1 else []
         self._loading: tuple[Path, Future[LoadedWorkbook], Future[dict[str, SheetMeta]]] | None
         self._loading = None
         self._executor = ThreadPoolExecutor(2, thread_name_prefix="hotpass-read") \

@@ -4,7 +4,6 @@ issues; every dropped value is an issue at its source row."""
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from fnmatch import fnmatch
 from typing import Any
 
@@ -16,6 +15,7 @@ from hotpass.refine.model import ISSUE_SCHEMA, REJECTED_ROW, record_schema
 from hotpass.refine.normalise import Normaliser, cell_text
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import SheetTable
+from hotpass.refine.threads import workers
 
 CONTACT_TYPES = ("person", "role", "email", "phone")
 _CONTACT_FIELD_KINDS = {"contact_name": "person", "contact_role": "role",
@@ -49,7 +49,7 @@ class RecordBuilder:
         for c, name in columns.fields:
             by_field.setdefault(name, []).append(c)
         # Fields are independent, and polars works outside the GIL: two at a time.
-        with ThreadPoolExecutor(2, thread_name_prefix="hotpass-field") as pool:
+        with workers(2, "hotpass-field") as pool:
             done = list(pool.map(lambda item: self._field(
                 item[1][0], [cells[f"c{c}"] for c in item[1][1]], item[0]),
                 enumerate(by_field.items())))
@@ -84,7 +84,7 @@ class RecordBuilder:
         org = {n: values.get(n, pl.Series(n, [""] * height, dtype=pl.String)).alias(n)
                for n in self.org_fields}
         names = values.get("organization_name")
-        with ThreadPoolExecutor(1, thread_name_prefix="hotpass-keys") as pool:
+        with workers(1, "hotpass-keys") as pool:
             # The organisation keys beside the rest (polars works outside the GIL).
             keyed = pool.submit(organisation_keys, names) if names is not None else None
             frame = frame.with_columns(*org.values(), *self._contact(values, height),

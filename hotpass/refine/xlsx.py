@@ -14,11 +14,13 @@ import re
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import polars as pl
+
+from hotpass.refine.threads import workers
 
 MAX_CELL_CHARS = 32_767  # Excel refuses a workbook with a longer cell
 CUT_MARK = " …[cut: longer than an Excel cell holds; the .csv/.parquet output has it whole]"
@@ -48,7 +50,7 @@ def write_workbook(path: Path, sheets: Sequence[tuple[str, pl.DataFrame]]) -> No
     previous piece into the file: polars and zlib both work outside the GIL."""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED,
                          compresslevel=1) as archive, \
-            ThreadPoolExecutor(1, thread_name_prefix="hotpass-deflate") as deflater:
+            workers(1, "hotpass-deflate") as deflater:
         for part, text in _package_parts([name for name, _ in sheets]):
             archive.writestr(part, text)
         for number, (_, frame) in enumerate(sheets, start=1):
@@ -104,7 +106,7 @@ def sheet_xml(frame: pl.DataFrame, *, active: bool = False) -> Iterator[bytes]:
 
 def _in_order(make: Callable[[int], bytes], starts: range) -> Iterator[bytes]:
     """make(start) for each start, two at a time on worker threads, yielded in order."""
-    with ThreadPoolExecutor(2, thread_name_prefix="hotpass-xml") as pool:
+    with workers(2, "hotpass-xml") as pool:
         pending: deque[Future[bytes]] = deque()
         for start in starts:
             pending.append(pool.submit(make, start))
