@@ -12,6 +12,7 @@ import polars as pl
 from hotpass.refine.model import SheetStats
 from hotpass.refine.profile import Profile, heading_key
 from hotpass.refine.read import SheetTable, filled
+from hotpass.refine.xlsxmeta import column_letters
 
 _EMAIL_LIKE = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _URL_LIKE = re.compile(r"^(https?://|www\.)", re.I)
@@ -96,7 +97,7 @@ def _infer_columns(table: SheetTable, profile: Profile, *, start: int, header: i
             if kind != "phone":
                 taken.add(name)
         else:
-            extras.append((c, f"column {_letters(c)}"))
+            extras.append((c, f"column {column_letters(c)}"))
     return ColumnMap(header, fields, extras)
 
 
@@ -124,15 +125,6 @@ def _field_for_kind(profile: Profile, kind: str, taken: set[str]) -> str | None:
         candidates = ["organization_name", *profile.fields_of_type("person")]
         return next((f for f in candidates if f in profile.fields and f not in taken), None)
     return None
-
-
-def _letters(column: int) -> str:
-    letters = ""
-    column += 1
-    while column:
-        column, rest = divmod(column - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def record_rows(table: SheetTable, columns: ColumnMap, stats: SheetStats) -> list[int]:

@@ -21,6 +21,7 @@ from xml.sax.saxutils import escape
 import polars as pl
 
 from hotpass.refine.threads import workers
+from hotpass.refine.xlsxmeta import column_letters
 
 MAX_CELL_CHARS = 32_767  # Excel refuses a workbook with a longer cell
 CUT_MARK = " …[cut: longer than an Excel cell holds; the .csv/.parquet output has it whole]"
@@ -171,16 +172,6 @@ def _escape_rare(value: str) -> str:
     """Excel's escape for characters XML cannot hold, and for text that looks like one."""
     return _RARE_CHARS.sub(lambda m: "_x005F" + m.group(0) if m.group(0).startswith("_x")
                            else f"_x{ord(m.group(0)):04X}_", value)
-
-
-def column_letters(index: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA."""
-    letters = ""
-    index += 1
-    while index:
-        index, rest = divmod(index - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _content_types(sheets: int) -> str:

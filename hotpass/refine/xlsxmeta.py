@@ -47,6 +47,16 @@ def _unescape(name: bytes) -> str:
     return text
 
 
+def column_letters(index: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (the inverse of `column_index`)."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
 def column_index(letters: bytes) -> int:
     index = 0
     for byte in letters:
