@@ -107,7 +107,10 @@ class RecordCache:
                           rejected_rows=data["rejected_rows"], from_cache=True)
 
     def save(self, result: FileResult) -> None:
+        """The frames first, the JSON that names them last; the old JSON goes before either,
+        so a run stopped in between leaves no entry pointing at the wrong frames."""
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._path(result.source, ".json").unlink(missing_ok=True)
         for frame, suffix in ((result.records, ".records.arrow"),
                               (result.issues, ".issues.arrow")):
             target = self._path(result.source, suffix)

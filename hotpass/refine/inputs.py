@@ -7,11 +7,12 @@ module imports neither polars nor the engine: `run_refinement` starts the read-a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from hotpass.refine.threads import thread_budget
 from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
@@ -19,6 +20,15 @@ from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods")
 INPUT_SUFFIXES = (*SPREADSHEET_SUFFIXES, ".csv")
 XML_SUFFIXES = (".xlsx", ".xlsm")
+T = TypeVar("T")
+
+
+def inputs_to_read(input_dir: Path, output_path: Path) -> list[Path]:
+    """The input files of a run writing to `output_path`: its own outputs (when they sit in
+    the input folder) are not inputs."""
+    output = output_path.resolve()
+    own_outputs = {output, output.with_name(f"{output.stem}-issues{output.suffix}")}
+    return [f for f in list_inputs(input_dir) if f.resolve() not in own_outputs]
 
 
 def list_inputs(input_dir: Path) -> list[Path]:
@@ -67,15 +77,13 @@ class ReadAhead:
             if thread_budget() > 1 else []
         self._loading: tuple[Path, Future[LoadedWorkbook], Future[dict[str, SheetMeta]]] | None
         self._loading = None
-        self._executor = ThreadPoolExecutor(2, thread_name_prefix="hotpass-read") \
-            if self._queue else None
         self._load_next()
 
     def _load_next(self) -> None:
-        if self._executor is not None and self._queue and self._loading is None:
+        if self._queue and self._loading is None:
             path = self._queue.pop(0)
-            self._loading = (path, self._executor.submit(load_workbook, path),
-                             self._executor.submit(read_sheet_meta, path))
+            self._loading = (path, _in_background(load_workbook, path),
+                             _in_background(read_sheet_meta, path))
 
     def take(self, path: Path) -> LoadedWorkbook | None:
         """The workbook at `path` (waiting for its load), or None when it is not read ahead;
@@ -93,8 +101,21 @@ class ReadAhead:
         return workbook
 
     def close(self) -> None:
-        """Stop reading ahead; a load in progress finishes in the background."""
+        """Stop reading ahead. A load in progress finishes in the background; its thread does
+        not hold up the process's exit (a run stopped by bad arguments exits at once)."""
         self._queue.clear()
         self._loading = None
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
+
+
+def _in_background(function: Callable[[Path], T], path: Path) -> Future[T]:
+    """function(path) on a daemon thread, its result or error in the returned future."""
+    future: Future[T] = Future()
+
+    def run() -> None:
+        try:
+            future.set_result(function(path))
+        except BaseException as exc:  # noqa: BLE001 - handed over through the future
+            future.set_exception(exc)
+
+    threading.Thread(target=run, name="hotpass-read", daemon=True).start()
+    return future

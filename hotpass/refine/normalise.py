@@ -28,6 +28,7 @@ _PHONE_SPLIT = re.compile(r"\s*(?:;|/|,|\||\n|\bor\b|&)\s*")
 _NON_DIGIT = re.compile(r"\D")
 _HOST = re.compile(r"^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+[a-z]{2,}$")
 _DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})$")
+_SERIAL = re.compile(r"^\d+(?:\.\d+)?$")  # an Excel date serial, with a time as its fraction
 _YMD = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T].*)?$")
 _ROLE_IN_BRACKETS = re.compile(r"^(.*?)\s*[(\[]\s*([^)\]]+?)\s*[)\]]\s*$")
 _ROLE_AFTER_DASH = re.compile(r"^(.*?\S)\s+[-\u2013\u2014]\s+(\S.*)$")
@@ -233,8 +234,8 @@ def parse_date(value: Any) -> date | None:
             return date(year + 2000 if year < 100 else year, month, day)
         if match := _YMD.match(text):
             return date(*(int(g) for g in match.groups()))
-        if text.isdigit() and 20000 <= int(text) <= 80000:
-            return _EXCEL_EPOCH + timedelta(days=int(text))
+        if _SERIAL.match(text) and 20000 <= float(text) < 80001:  # a serial read as text
+            return _EXCEL_EPOCH + timedelta(days=int(float(text)))
     except ValueError:
         return None
     return None

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from hotpass.refine.checkpoint import CheckpointStore
-from hotpass.refine.inputs import ReadAhead, list_inputs
+from hotpass.refine.inputs import ReadAhead, inputs_to_read
 from hotpass.refine.request import RefineRequest, RefineResult
 from hotpass.telemetry import PipelineMetrics, metrics_from_environment
 
@@ -36,7 +36,7 @@ def stages_inline(request: RefineRequest, checkpoints: CheckpointStore | None = 
                   ) -> RefineResult:
     """ingest → refine → write in this process, cyclic GC paused (see `paused_gc`)."""
     readable = request.input_dir.is_dir() and not request.incremental
-    ahead = ReadAhead(list_inputs(request.input_dir) if readable else [])
+    ahead = ReadAhead(inputs_to_read(request.input_dir, request.output_path) if readable else [])
     try:
         # Imported here, once the first workbook is loading: the engine (polars) takes ~0.35 s
         # to import, the parse runs outside the GIL meanwhile.

@@ -24,7 +24,7 @@ from hotpass.refine.xlsxmeta import SheetMeta, read_sheet_meta
 
 CSV_ENCODINGS = ("utf-8-sig", "cp1252", "latin-1")
 # fastexcel writes a date-time cell as "2024-03-05 00:00:00"; a user sees (and cell_text gives)
-# "2024-03-05" for a date and "2024-03-05T13:30:00" for a date-time.
+# "2024-03-05" for a date, "2024-03-05T13:30:00" for a date-time and "13:30:00" for a time.
 _DATETIME = r"^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})$"
 
 
@@ -116,8 +116,10 @@ def _frame_of(sheet: Any) -> tuple[pl.DataFrame, list[tuple[int, int, int, int]]
 def _as_shown(column: pl.Series) -> pl.Expr:
     if not column.str.contains(_DATETIME).any():
         return pl.col(column.name)
-    midnight = pl.col(column.name).str.extract(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
-    return pl.coalesce(midnight, pl.col(column.name).str.replace(_DATETIME, "${1}T${2}")
+    cell = pl.col(column.name)
+    time_only = cell.str.extract(r"^1899-12-31 (\d{2}:\d{2}:\d{2})$")  # Excel's day zero
+    midnight = cell.str.extract(r"^(\d{4}-\d{2}-\d{2}) 00:00:00$")
+    return pl.coalesce(time_only, midnight, cell.str.replace(_DATETIME, "${1}T${2}")
                        ).alias(column.name)
 
 

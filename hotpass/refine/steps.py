@@ -18,7 +18,7 @@ from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, chec
 from hotpass.refine.dedupe import deduplicate, output_columns
 from hotpass.refine.finish import finish
 from hotpass.refine.ingest import FileResult, RecordCache, modified_after, process_file
-from hotpass.refine.inputs import ReadAhead, list_inputs
+from hotpass.refine.inputs import ReadAhead, inputs_to_read
 from hotpass.refine.model import ISSUE_COLUMNS
 from hotpass.refine.privacy import redact
 from hotpass.refine.profile import load_profile
@@ -41,9 +41,7 @@ def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None,
     if not request.input_dir.is_dir():
         raise UsageError(f"input folder {redact(request.input_dir)} does not exist",
                          hint="pass --input-dir with a folder of .xlsx/.xls/.ods/.csv files")
-    output = request.output_path.resolve()
-    own_outputs = {output, output.with_name(f"{output.stem}-issues{output.suffix}")}
-    files = [f for f in list_inputs(request.input_dir) if f.resolve() not in own_outputs]
+    files = inputs_to_read(request.input_dir, request.output_path)
     if not files:
         raise UsageError("no spreadsheets (.xlsx .xlsm .xls .ods .csv) in "
                          f"{redact(request.input_dir)}",

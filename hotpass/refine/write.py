@@ -42,8 +42,9 @@ def write_output(path: Path, refined: pl.DataFrame, issues: pl.DataFrame,
 
 
 def _write_table(frame: pl.DataFrame, suffix: str, path: Path) -> None:
-    if suffix == ".csv":
-        frame.write_csv(path)
+    if suffix == ".csv":  # booleans as Python writes them (True/False), as before
+        frame.with_columns(pl.col(pl.Boolean).replace_strict(
+            {True: "True", False: "False"}, return_dtype=pl.String)).write_csv(path)
     else:
         frame.write_parquet(path)
 

@@ -14,7 +14,7 @@ import re
 import zipfile
 from collections import deque
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -26,7 +26,7 @@ from hotpass.refine.xlsxmeta import column_letters
 MAX_CELL_CHARS = 32_767  # Excel refuses a workbook with a longer cell
 CUT_MARK = " …[cut: longer than an Excel cell holds; the .csv/.parquet output has it whole]"
 ROWS_PER_PIECE = 20_000  # rows turned into XML at once: bounds memory for a 1M-row sheet
-_RARE = r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_"
+_RARE = r"[\x00-\x08\x0b-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_"  # \r too: XML reads it as \n
 _RARE_CHARS = re.compile(_RARE)
 _NS = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
 _NS_R = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
@@ -58,10 +58,14 @@ def write_workbook(path: Path, sheets: Sequence[tuple[str, pl.DataFrame]]) -> No
             with archive.open(f"xl/worksheets/sheet{number}.xml", "w",
                               force_zip64=True) as member:
                 written: Future[int] | None = None
-                for piece in sheet_xml(frame, active=number == 1):
+                try:
+                    for piece in sheet_xml(frame, active=number == 1):
+                        if written is not None:
+                            written.result()  # one piece at a time: a member is not thread-safe
+                        written = deflater.submit(member.write, piece)
+                finally:  # the member closes only once its last piece is in
                     if written is not None:
-                        written.result()  # one piece at a time: the member is not thread-safe
-                    written = deflater.submit(member.write, piece)
+                        wait([written])
                 if written is not None:
                     written.result()
 
@@ -118,36 +122,41 @@ def _in_order(make: Callable[[int], bytes], starts: range) -> Iterator[bytes]:
 
 
 def _as_cell_text(frame: pl.DataFrame) -> pl.DataFrame:
-    """Text columns as XML character data, null where the cell stays empty: escaped, cut to
-    Excel's limit. Cells that need it start with a marker (`\x00`, which text in XML cannot
-    hold) for `_cell` to keep their spaces."""
+    """Text columns as XML character data, null where the cell stays empty: cut to Excel's
+    limit, then escaped. Cells that need it start with a marker (`\x00`, which text in XML
+    cannot hold) for `_cell` to keep their spaces."""
     texts = [n for n, t in frame.schema.items() if not (t == pl.Boolean or t.is_integer())]
-    flags = frame.select(*[pl.col(n).cast(pl.String).str.contains(_RARE).any().alias(f"r{i}")
-                           for i, n in enumerate(texts)],
-                         *[pl.col(n).cast(pl.String).str.contains(r"^\s|\s$").any()
-                           .alias(f"s{i}") for i, n in enumerate(texts)],
-                         *[(pl.col(n).cast(pl.String).str.len_chars() > MAX_CELL_CHARS).any()
-                           .alias(f"l{i}") for i, n in enumerate(texts)]).row(0, named=True)
+    frame = frame.with_columns(pl.col(texts).cast(pl.String))
+    long = _any(frame, texts, lambda c: c.str.len_chars() > MAX_CELL_CHARS)
+    frame = frame.with_columns(
+        pl.when(pl.col(n).str.len_chars() > MAX_CELL_CHARS).then(
+            pl.col(n).str.slice(0, MAX_CELL_CHARS - len(CUT_MARK)) + pl.lit(CUT_MARK))
+        .otherwise(pl.col(n)).alias(n) for n in long)
+    rare = _any(frame, texts, lambda c: c.str.contains(_RARE))
+    spaced = _any(frame, texts, lambda c: c.str.contains(r"^\s|\s$"))
     columns = []
-    for i, name in enumerate(texts):
-        text = pl.col(name).cast(pl.String)
-        text = pl.when(text != "").then(text)
-        if flags[f"r{i}"]:
-            rare = frame[name].cast(pl.String).filter(
-                frame[name].cast(pl.String).str.contains(_RARE)).unique().to_list()
-            text = text.replace(rare, [_escape_rare(v) for v in rare])
-        if flags[f"l{i}"]:
-            text = pl.when(text.str.len_chars() > MAX_CELL_CHARS).then(
-                text.str.slice(0, MAX_CELL_CHARS - len(CUT_MARK)) + pl.lit(CUT_MARK)
-            ).otherwise(text)
+    for name in texts:
+        text: pl.Expr = pl.when(pl.col(name) != "").then(pl.col(name))
+        if name in rare:
+            values = frame[name].filter(frame[name].str.contains(_RARE)).unique().to_list()
+            text = text.replace(values, [_escape_rare(v) for v in values])
         text = (text.str.replace_all("&", "&amp;", literal=True)
                 .str.replace_all("<", "&lt;", literal=True)
                 .str.replace_all(">", "&gt;", literal=True))
-        if flags[f"s{i}"]:
+        if name in spaced:
             text = pl.when(text.str.contains(r"^\s|\s$")).then(pl.lit("\x00") + text) \
                 .otherwise(text)
         columns.append(text.alias(name))
     return frame.with_columns(columns) if columns else frame
+
+
+def _any(frame: pl.DataFrame, names: list[str], test: Callable[[pl.Expr], pl.Expr],
+         ) -> set[str]:
+    """The columns among `names` where `test` holds for some cell."""
+    if not names:
+        return set()
+    found = frame.select(test(pl.col(n)).any().alias(n) for n in names).row(0, named=True)
+    return {n for n in names if found[n]}
 
 
 def _cell(dtype: pl.DataType, name: str, letters: str) -> pl.Expr:

@@ -274,3 +274,26 @@ def test_rows_without_an_organisation_are_rejected_not_lost(inputs: Path,
                          "field": "organization_name",
                          "value": "contact_email=orphan@example.com",
                          "reason": "missing required field: organization_name"}]
+
+
+def test_times_and_date_times_read_as_a_user_sees_them(inputs: Path, run_refine: Any,
+                                                      tmp_path: Path, xlsx: Any) -> None:
+    profile = tmp_path / "times.yaml"
+    profile.write_text(
+        "name: times\nfields:\n  organization_name: {type: text, synonyms: [organisation]}\n"
+        "  note: {type: text, synonyms: [note]}\n"
+        "  issued: {type: date, synonyms: [issued]}\nrequired: [organization_name]\n")
+
+    def build(book: Any, ws: Any) -> None:
+        ws.write_row(0, 0, ["Organisation", "Note", "Issued"])
+        ws.write_row(1, 0, ["Acme"])
+        ws.write_datetime(1, 1, dt.time(13, 30), book.add_format({"num_format": "hh:mm"}))
+        ws.write_number(1, 2, 45356.5)  # a serial with a time, no date format
+        ws.write_row(2, 0, ["Karoo"])
+        ws.write_datetime(2, 1, dt.datetime(2024, 3, 5, 13, 30),
+                          book.add_format({"num_format": "yyyy-mm-dd hh:mm"}))
+
+    xlsx(inputs / "times.xlsx", build)
+    out = run_refine(inputs, profile=str(profile))
+    assert (out.org("Acme")["note"], out.org("Acme")["issued"]) == ("13:30:00", "2024-03-05")
+    assert out.org("Karoo")["note"] == "2024-03-05T13:30:00"

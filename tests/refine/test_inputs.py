@@ -56,3 +56,15 @@ def test_an_unreadable_workbook_is_a_result_not_an_error(inputs: Path) -> None:
         assert loaded is not None and loaded.error is not None and loaded.sheets == []
     finally:
         ahead.close()
+
+
+def test_reading_ahead_never_holds_up_the_process_exit(inputs: Path, xlsx: Any) -> None:
+    import threading
+
+    paths = _workbooks(inputs, xlsx, ["a.xlsx"])
+    ahead = ReadAhead(paths)
+    try:
+        readers = [t for t in threading.enumerate() if t.name == "hotpass-read"]
+        assert all(t.daemon for t in readers)
+    finally:
+        ahead.close()

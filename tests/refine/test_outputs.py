@@ -18,6 +18,7 @@ def test_csv_output_keeps_issues_beside_it(inputs: Path, run_refine: Any, tmp_pa
         rows = list(csv.DictReader(handle))
     assert rows[0]["organization_name"] == "Acme"
     assert rows[0]["primary_contact_phone"] == "+27821234567"
+    assert (rows[0]["hidden_in_source"], rows[0]["source_count"]) == ("False", "1")
     with open(result.outputs[1], newline="") as handle:
         assert [r["reason"] for r in csv.DictReader(handle)] == [
             "missing required field: organization_name"]
