@@ -100,13 +100,20 @@ def test_title_rows_headerless_sheets_and_unnamed_columns(
                            "titles.xlsx|No header: header_row": ""}
 
 
+def _text_and_date_profile(folder: Path, text_field: str) -> Path:
+    """A profile with an organisation, one more text field and the date field `issued`."""
+    profile = folder / f"{text_field}.yaml"
+    profile.write_text(
+        f"name: {text_field}\nfields:\n"
+        "  organization_name: {type: text, synonyms: [organisation]}\n"
+        f"  {text_field}: {{type: text, synonyms: [{text_field}]}}\n"
+        "  issued: {type: date, synonyms: [issued]}\nrequired: [organization_name]\n")
+    return profile
+
+
 def test_mixed_types_and_dates_as_serials_or_text(inputs: Path, run_refine: Any,
                                                    tmp_path: Path, xlsx: Any) -> None:
-    profile = tmp_path / "dates.yaml"
-    profile.write_text(
-        "name: dates\nfields:\n  organization_name: {type: text, synonyms: [organisation]}\n"
-        "  licence: {type: text, synonyms: [licence]}\n"
-        "  issued: {type: date, synonyms: [issued]}\nrequired: [organization_name]\n")
+    profile = _text_and_date_profile(tmp_path, "licence")
 
     def build(book: Any, ws: Any) -> None:
         fmt = book.add_format({"num_format": "dd/mm/yyyy"})
@@ -278,11 +285,7 @@ def test_rows_without_an_organisation_are_rejected_not_lost(inputs: Path,
 
 def test_times_and_date_times_read_as_a_user_sees_them(inputs: Path, run_refine: Any,
                                                       tmp_path: Path, xlsx: Any) -> None:
-    profile = tmp_path / "times.yaml"
-    profile.write_text(
-        "name: times\nfields:\n  organization_name: {type: text, synonyms: [organisation]}\n"
-        "  note: {type: text, synonyms: [note]}\n"
-        "  issued: {type: date, synonyms: [issued]}\nrequired: [organization_name]\n")
+    profile = _text_and_date_profile(tmp_path, "note")
 
     def build(book: Any, ws: Any) -> None:
         ws.write_row(0, 0, ["Organisation", "Note", "Issued"])
