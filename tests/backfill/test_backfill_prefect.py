@@ -26,10 +26,12 @@ pytestmark = pytest.mark.integration
 HEADER = "organization_name,contact_name,contact_email,contact_phone,website,province\n"
 
 
-def _archives(root: Path, days: int) -> None:
+def _archives(root: Path, days: int, last_day_rows: int = 3) -> None:
     for day in range(1, days + 1):
+        count = last_day_rows if day == days else 3
         rows = "".join(f"Org {day}-{n} Aviation,Pat {n},ops{n}@org{day}.example,"
-                       f"+27 11 555 01{n:02d},org{day}.example,Gauteng\n" for n in range(3))
+                       f"+27 11 555 {100 + n % 9900:04d},org{day}.example,Gauteng\n"
+                       for n in range(count))
         good_zip(root / f"2024-03-{day:02d}" / "hotpass-inputs-v1.zip", {"a.csv": HEADER + rows})
 
 
@@ -162,7 +164,8 @@ def test_eight_runs_via_prefect_never_exceed_the_concurrency(prefect_server: Any
 
 def test_killed_backfill_resumes_only_the_remaining_runs(prefect_server: Any, two_workers: str,
                                                         tmp_path: Path) -> None:
-    _archives(tmp_path / "archive", 4)
+    # A long last day keeps one run in flight after others complete: the moment to kill at.
+    _archives(tmp_path / "archive", 4, last_day_rows=60_000)
     name = _register(prefect_server.api_url, two_workers, f"bf-{uuid.uuid4().hex[:8]}")
     argv = [sys.executable, "-m", "hotpass.cli", "backfill", "--start-date", "2024-03-01",
             "--end-date", "2024-03-04", "--archive-root", str(tmp_path / "archive"),
@@ -219,7 +222,7 @@ def _wait_for_kill_point(restore_root: Path, process: subprocess.Popen[bytes]) -
                     and any(r["status"] == "running" and r["flow_run_id"] for r in runs)):
                 return path
         assert process.poll() is None, "the backfill ended before it could be killed"
-        time.sleep(0.2)
+        time.sleep(0.05)
     raise AssertionError("never saw one run completed and another in flight")
 
 
