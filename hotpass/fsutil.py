@@ -8,6 +8,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -65,6 +66,20 @@ def temp_path_beside(path: Path | str) -> Path:
     os.close(fd)
     os.chmod(tmp_name, DEFAULT_MODE)
     return Path(tmp_name)
+
+
+def atomic_write_with(path: Path | str, write: Callable[[Path], object]) -> Path:
+    """Have `write` fill a temp file beside `path` (for writers that take a file name), then
+    rename it over `path`; on any failure the temp file is removed and `path` is untouched."""
+    target = Path(path)
+    tmp = temp_path_beside(target)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return target
 
 
 def sha256_file(path: Path | str) -> str:

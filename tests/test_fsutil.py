@@ -45,3 +45,20 @@ def test_parse_sums_reads_sha256sum_text_and_binary_lines() -> None:
             "\n"
             "no-name-here\n")
     assert parse_sums(text) == {"a.csv": "ab12", "sub/b c.csv": "cd34"}
+
+
+def test_a_writer_that_fails_leaves_the_old_file_and_no_temp_file(tmp_path: Path) -> None:
+    from hotpass.fsutil import atomic_write_with
+
+    target = atomic_write_text(tmp_path / "out.bin", "old")
+
+    def half_then_fail(path: Path) -> None:
+        path.write_text("half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        atomic_write_with(target, half_then_fail)
+    assert target.read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.bin"]
+    atomic_write_with(target, lambda path: path.write_text("new"))
+    assert target.read_text() == "new"

@@ -62,18 +62,13 @@ class ColumnNormaliser:
         if kind not in _FAST_KINDS:  # few distinct values as a rule: each is normalised once
             frame = frame.with_columns(fast=pl.lit(False),
                                        fast_value=pl.lit(None, _value_dtype(kind)))
-        elif raw.str.contains(_CLEAN).fill_null(True).all():  # nothing to trim or collapse
-            frame = frame.with_columns(simple=pl.col("raw").is_not_null(), text=pl.col("raw"))
+        elif kind == "phone":
+            frame = self._phones(_with_text(frame, raw))
         else:
-            frame = frame.with_columns(simple=pl.col("raw").str.contains(_SIMPLE).fill_null(False),
-                                       text=shown_text(pl.col("raw")))
-        if kind == "phone":
-            frame = self._phones(frame)
-        elif kind in _FAST_KINDS:
             fast, value = self._fast(kind)
-            frame = frame.with_columns(fast=fast.fill_null(False), fast_value=value)
-        fallback = self._fallback_function(kind, field)
-        return _combine_fast_and_fallback(frame, kind, fallback)
+            frame = _with_text(frame, raw).with_columns(fast=fast.fill_null(False),
+                                                        fast_value=value)
+        return _combine_fast_and_fallback(frame, kind, self._fallback_function(kind, field))
 
     def _fallback_function(self, kind: str, field: str) -> Callable[[Any], Result]:
         norm = self.norm
@@ -155,6 +150,14 @@ class ColumnNormaliser:
             valid = valid & (~number.str.starts_with(self.code)
                              | (length == len(self.code) + self.nsn))
         return valid
+
+
+def _with_text(frame: pl.DataFrame, raw: pl.Series) -> pl.DataFrame:
+    """`text` (cell_text of `raw`) and `simple` (where that is the whole of cell_text)."""
+    if raw.str.contains(_CLEAN).fill_null(True).all():  # nothing to trim or collapse
+        return frame.with_columns(simple=pl.col("raw").is_not_null(), text=pl.col("raw"))
+    return frame.with_columns(simple=pl.col("raw").str.contains(_SIMPLE).fill_null(False),
+                              text=shown_text(pl.col("raw")))
 
 
 def _split(text: pl.Expr, separators: str) -> pl.Expr:
@@ -249,36 +252,41 @@ def _problems(frame: pl.DataFrame, raws: list[str], results: list[Result]) -> pl
         .sort("i", maintain_order=True).select(*PROBLEM_SCHEMA)
 
 
+def per_distinct(values: pl.Series, function: Callable[[Any], Any],
+                 dtype: pl.DataType | type[pl.DataType]) -> pl.Series:
+    """function(value) for each value (null stays null), called once per distinct value: a
+    per-value Python function over a column."""
+    distinct = values.drop_nulls().unique().to_list()
+    return values.replace_strict(distinct, [function(v) for v in distinct], default=None,
+                                 return_dtype=dtype)
+
+
 def organisation_keys(names: pl.Series) -> pl.Series:
     """organisation_key of every name ("" for ""), ASCII names by expression."""
-    frame = pl.DataFrame({"name": names})
-    ascii_name = pl.col("name").str.contains(r"^[ -~]*$")
-    folded = (pl.col("name").str.replace_all("&", " and ", literal=True).str.to_lowercase()
+    folded = (names.str.replace_all("&", " and ", literal=True).str.to_lowercase()
               .str.replace_all(r"[^a-z0-9]+", " ").str.strip_chars(" "))
-    trimmed = (pl.lit(" ") + folded.str.replace(_TRAILING_SUFFIXES, "") + pl.lit(" ")) \
+    trimmed = (" " + folded.str.replace(_TRAILING_SUFFIXES, "") + " ") \
         .str.replace_all("( pty)+ ", " ").str.strip_chars(" ")
-    keyed = pl.when(trimmed.str.starts_with("the ")).then(trimmed.str.slice(4)).otherwise(trimmed)
-    frame = frame.with_columns(fast=ascii_name, key=keyed)
-    others = frame.filter(~pl.col("fast"))["name"].unique().to_list()
-    mapping = pl.DataFrame({"name": pl.Series(others, dtype=pl.String),
-                            "slow": pl.Series([organisation_key(n) for n in others],
-                                              dtype=pl.String)})
-    frame = frame.join(mapping, on="name", how="left", maintain_order="left")
-    return frame.select(pl.when(pl.col("fast")).then(pl.col("key"))
-                        .otherwise(pl.col("slow")).alias("key"))["key"]
+    keys = pl.select(pl.when(trimmed.str.starts_with("the ")).then(trimmed.str.slice(4))
+                     .otherwise(trimmed)).to_series()
+    ascii_names = names.str.contains(r"^[ -~]*$")
+    if ascii_names.all():
+        return keys
+    return keys.zip_with(ascii_names, per_distinct(_only(names, ~ascii_names),
+                                                   organisation_key, pl.String))
 
 
 def shown_texts(raw: pl.Series) -> pl.Series:
     """cell_text of every cell (null stays null)."""
     if raw.str.contains(_CLEAN).fill_null(True).all():
         return raw
-    frame = pl.DataFrame({"raw": raw}).with_columns(
-        fast=pl.col("raw").str.contains(_SIMPLE).fill_null(True), text=shown_text(pl.col("raw")))
-    others = frame.filter(~pl.col("fast"))["raw"].unique().to_list()
-    if not others:
-        return frame["text"]
-    mapping = pl.DataFrame({"raw": pl.Series(others, dtype=pl.String),
-                            "slow": pl.Series([cell_text(v) for v in others], dtype=pl.String)})
-    frame = frame.join(mapping, on="raw", how="left", maintain_order="left")
-    return frame.select(pl.when(pl.col("fast")).then(pl.col("text"))
-                        .otherwise(pl.col("slow")).alias("text"))["text"]
+    simple = raw.str.contains(_SIMPLE).fill_null(True)
+    collapsed = pl.select(shown_text(pl.lit(raw))).to_series().alias(raw.name)
+    if simple.all():
+        return collapsed
+    return collapsed.zip_with(simple, per_distinct(_only(raw, ~simple), cell_text, pl.String))
+
+
+def _only(values: pl.Series, mask: pl.Series) -> pl.Series:
+    """`values` where `mask` holds, null elsewhere."""
+    return pl.select(pl.when(mask).then(values)).to_series()

@@ -8,6 +8,7 @@ from typing import Any
 
 import polars as pl
 
+from hotpass.refine.columns import per_distinct
 from hotpass.refine.model import Contact
 
 CONTACT_SCHEMA: dict[str, Any] = {
@@ -107,14 +108,9 @@ def _others(values: pl.Expr, shown: list[pl.Expr]) -> pl.Expr:
 
 def _casefolded(names: pl.Series) -> pl.Series:
     """str.casefold of each name (ASCII names by expression: there it is lower())."""
-    ascii_names = names.str.contains(r"^[ -~]*$")
-    if ascii_names.all():
-        return names.str.to_lowercase().alias("folded")
-    unique = names.unique().to_list()
-    folded = pl.DataFrame({"contact_name": pl.Series(unique, dtype=pl.String),
-                           "folded": [n.casefold() for n in unique]})
-    return pl.DataFrame({"contact_name": names}).join(
-        folded, on="contact_name", how="left", maintain_order="left")["folded"]
+    if names.str.contains(r"^[ -~]*$").all():
+        return names.str.to_lowercase()
+    return per_distinct(names, str.casefold, pl.String)
 
 
 def _merged(records: pl.DataFrame) -> pl.DataFrame:

@@ -4,10 +4,9 @@ Contacts are merged by email (or name) and become primary / secondary / addition
 
 from __future__ import annotations
 
-from collections import Counter
-
 import polars as pl
 
+from hotpass.refine.columns import per_distinct
 from hotpass.refine.contacts import merged_contact_columns, single_contact_columns
 from hotpass.refine.profile import Profile
 from hotpass.refine.threads import workers
@@ -33,7 +32,7 @@ def canonical_spellings(records: pl.DataFrame, profile: Profile) -> pl.DataFrame
         if name not in records.columns:
             continue
         counts = records.filter(pl.col(name) != "")[name].value_counts()
-        spelled: Counter[str] = Counter(dict(counts.iter_rows()))
+        spelled: dict[str, int] = dict(counts.iter_rows())
         best: dict[str, str] = {}
         for spelling, _count in sorted(spelled.items(), key=lambda kv: (-kv[1], kv[0])):
             best.setdefault(spelling.casefold(), spelling)
@@ -97,12 +96,7 @@ def _ranked(records: pl.DataFrame, org_fields: list[str]) -> pl.DataFrame:
 
 def _mixed_case(names: pl.Series) -> pl.Series:
     """True for a name in mixed case ('Acme Aviation', not 'ACME AVIATION' or 'acme')."""
-    unique = names.unique().to_list()
-    flags = pl.DataFrame({"organization_name": pl.Series(unique, dtype=pl.String),
-                          "mixed": [not (n.isupper() or n.islower()) for n in unique]})
-    joined = pl.DataFrame({"organization_name": names}).join(
-        flags, on="organization_name", how="left", maintain_order="left")
-    return joined["mixed"]
+    return per_distinct(names, lambda n: not (n.isupper() or n.islower()), pl.Boolean)
 
 
 def _best_written_name() -> pl.Expr:

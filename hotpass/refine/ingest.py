@@ -6,17 +6,16 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 import polars as pl
 
-from hotpass.fsutil import atomic_write_text, temp_path_beside
+from hotpass.fsutil import atomic_write_text, atomic_write_with
 from hotpass.refine.inputs import LoadedWorkbook
 from hotpass.refine.layout import fill_merged, find_columns, record_rows
-from hotpass.refine.model import FILE_PROBLEM, ISSUE_SCHEMA, WARNING, SheetStats
+from hotpass.refine.model import FILE_PROBLEM, ISSUE_FRAME_SCHEMA, WARNING, SheetStats
 from hotpass.refine.privacy import redact
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import ReadProblem, read_input
@@ -31,15 +30,11 @@ class FileResult:
     source: str
     sha256: str
     records: pl.DataFrame
-    issues: pl.DataFrame  # ISSUE_SCHEMA plus `order`
+    issues: pl.DataFrame  # ISSUE_FRAME_SCHEMA
     stats: list[SheetStats] = field(default_factory=list)
     candidate_rows: int = 0
     rejected_rows: int = 0
     from_cache: bool = False
-
-
-def empty_issues() -> pl.DataFrame:
-    return pl.DataFrame(schema={**ISSUE_SCHEMA, "order": pl.Int64})
 
 
 def process_file(path: Path, source: str, sha256: str, builder: RecordBuilder,
@@ -77,7 +72,7 @@ def _problem_issues(problems: list[ReadProblem]) -> pl.DataFrame:
     rows = [{"kind": FILE_PROBLEM if p.fatal else WARNING, "source_file": p.source,
              "source_sheet": p.sheet, "source_row": None, "field": "", "value": "",
              "reason": p.reason, "order": 0} for p in problems]
-    return pl.DataFrame(rows, schema={**ISSUE_SCHEMA, "order": pl.Int64})
+    return pl.DataFrame(rows, schema=ISSUE_FRAME_SCHEMA)
 
 
 class RecordCache:
@@ -113,13 +108,7 @@ class RecordCache:
         self._path(result.source, ".json").unlink(missing_ok=True)
         for frame, suffix in ((result.records, ".records.arrow"),
                               (result.issues, ".issues.arrow")):
-            target = self._path(result.source, suffix)
-            tmp = temp_path_beside(target)
-            try:
-                frame.write_ipc(tmp)
-                os.replace(tmp, target)
-            finally:
-                tmp.unlink(missing_ok=True)
+            atomic_write_with(self._path(result.source, suffix), frame.write_ipc)
         document = {"format": CACHE_FORMAT, "source": result.source, "sha256": result.sha256,
                     "profile": self.profile_stamp, "stats": [vars(s) for s in result.stats],
                     "candidate_rows": result.candidate_rows,

@@ -79,6 +79,14 @@ class ReadAhead:
         self._loading = None
         self._load_next()
 
+    @classmethod
+    def for_run(cls, input_dir: Path, output_path: Path, *, incremental: bool) -> ReadAhead:
+        """The read-ahead of a run's inputs: none for an incremental run, which reads only the
+        files that changed (and a missing folder is reported by the run itself)."""
+        if incremental or not input_dir.is_dir():
+            return cls([])
+        return cls(inputs_to_read(input_dir, output_path))
+
     def _load_next(self) -> None:
         if self._queue and self._loading is None:
             path = self._queue.pop(0)

@@ -1,7 +1,7 @@
 """Value normalisation: exact cell text, emails, phones (E.164), websites, provinces, dates,
 person names with a role in brackets, and the organisation key used for deduplication.
 
-Each normaliser returns the clean value(s) and appends an `Issue` for every value it drops, so
+Each normaliser returns the clean value(s) and a problem for every value it drops, so
 nothing disappears silently.
 """
 

@@ -11,15 +11,13 @@ import polars as pl
 
 from hotpass.refine.columns import ColumnNormaliser, organisation_keys, shown_texts
 from hotpass.refine.layout import ColumnMap
-from hotpass.refine.model import ISSUE_SCHEMA, REJECTED_ROW, record_schema
+from hotpass.refine.model import ISSUE_FRAME_SCHEMA, REJECTED_ROW, record_schema
 from hotpass.refine.normalise import Normaliser, cell_text
 from hotpass.refine.profile import Profile
 from hotpass.refine.read import SheetTable
 from hotpass.refine.threads import workers
 
 CONTACT_TYPES = ("person", "role", "email", "phone")
-_CONTACT_FIELD_KINDS = {"contact_name": "person", "contact_role": "role",
-                        "contact_email": "email", "contact_phone": "phone"}
 
 
 class RecordBuilder:
@@ -48,20 +46,19 @@ class RecordBuilder:
         by_field: dict[str, list[int]] = {}
         for c, name in columns.fields:
             by_field.setdefault(name, []).append(c)
+        names = list(by_field)
+        raw = [[cells[f"c{c}"] for c in by_field[name]] for name in names]
         # Fields are independent, and polars works outside the GIL: two at a time.
         with workers(2, "hotpass-field") as pool:
-            done = list(pool.map(lambda item: self._field(
-                item[1][0], [cells[f"c{c}"] for c in item[1][1]], item[0]),
-                enumerate(by_field.items())))
-        values = {name: value for name, (value, _) in zip(by_field, done, strict=True)}
+            done = list(pool.map(self._field, names, raw, range(len(names))))
+        values = {name: value for name, (value, _) in zip(names, done, strict=True)}
         problems = [found for _, found_list in done for found in found_list]
         frame = self._assemble(table, values, cells, columns, rows)
         missing = self._missing(frame, values)
-        rejected = frame.filter(missing.str.len_chars() > 0)
         issues = [_field_issues(table, rows, problems),
                   self._rejected_issues(table, columns, cells, rows, missing)]
-        records = frame.filter(missing.str.len_chars() == 0).select(list(self.schema))
-        return records, pl.concat(issues), rejected.height
+        records = frame.filter(missing == "").select(list(self.schema))
+        return records, pl.concat(issues), frame.height - records.height
 
     def _field(self, name: str, raw_columns: list[pl.Series], order: int,
                ) -> tuple[pl.Series, list[pl.DataFrame]]:
@@ -146,7 +143,7 @@ class RecordBuilder:
 
     def _rejected_issues(self, table: SheetTable, columns: ColumnMap, cells: pl.DataFrame,
                          rows: pl.Series, missing: pl.Series) -> pl.DataFrame:
-        positions = missing.str.len_chars().gt(0).arg_true().to_list()
+        positions = (missing != "").arg_true().to_list()
         found = []
         for i in positions:
             lacking = missing[i].split(",")
@@ -155,14 +152,14 @@ class RecordBuilder:
                           "field": ",".join(lacking), "value": _row_text(columns, cells.row(i)),
                           "reason": "missing required field: " + ", ".join(lacking),
                           "order": 1 << 30})
-        return pl.DataFrame(found, schema={**ISSUE_SCHEMA, "order": pl.Int64})
+        return pl.DataFrame(found, schema=ISSUE_FRAME_SCHEMA)
 
 
 def _field_issues(table: SheetTable, rows: pl.Series, problems: list[pl.DataFrame],
                   ) -> pl.DataFrame:
     frame = pl.concat(problems) if problems else pl.DataFrame()
     if frame.height == 0:
-        return pl.DataFrame(schema={**ISSUE_SCHEMA, "order": pl.Int64})
+        return pl.DataFrame(schema=ISSUE_FRAME_SCHEMA)
     return frame.select(
         kind=pl.col("kind"), source_file=pl.lit(table.source), source_sheet=pl.lit(table.sheet),
         source_row=rows.gather(frame["i"]), field=pl.col("field"), value=pl.col("value"),

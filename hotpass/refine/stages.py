@@ -32,7 +32,6 @@ class Ingested:
 @dataclass
 class Refined:
     ingested: Ingested
-    columns: list[str]
     rows: pl.DataFrame  # the refined sheet, one row per organisation
     issues: pl.DataFrame  # the issues sheet
     expectations: list[dict[str, Any]]

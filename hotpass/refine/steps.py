@@ -15,7 +15,7 @@ import polars as pl
 from hotpass.errors import UsageError
 from hotpass.fsutil import sha256_file
 from hotpass.refine.checkpoint import CheckpointStore, FileCheckpointStore, checkpoint_key
-from hotpass.refine.dedupe import deduplicate, output_columns
+from hotpass.refine.dedupe import deduplicate
 from hotpass.refine.finish import finish
 from hotpass.refine.ingest import FileResult, RecordCache, modified_after, process_file
 from hotpass.refine.inputs import ReadAhead, inputs_to_read
@@ -51,7 +51,8 @@ def ingest(request: RefineRequest, checkpoints: CheckpointStore | None = None,
     found = request.incremental and store.load(key) is not None
     cache = RecordCache(request.state_dir, key, profile) if request.incremental else None
     builder = RecordBuilder(profile)
-    ahead = read_ahead or ReadAhead([] if request.incremental else files)
+    ahead = read_ahead or ReadAhead.for_run(request.input_dir, request.output_path,
+                                            incremental=request.incremental)
     try:
         results = [_ingest_file(request, path, builder, cache, found, ahead) for path in files]
     finally:
@@ -97,8 +98,7 @@ def refine(ingested: Ingested) -> Refined:
             log.warning("expectation failed: %s (%s = %s)", outcome["name"], outcome["metric"],
                         outcome["value"])
     ingested.timings["refine_s"] = round(time.perf_counter() - clock, 3)
-    return Refined(ingested, output_columns(ingested.profile), rows, issues, expectations,
-                   records_in, rejected, merged)
+    return Refined(ingested, rows, issues, expectations, records_in, rejected, merged)
 
 
 def sorted_issues(frames: list[pl.DataFrame]) -> pl.DataFrame:

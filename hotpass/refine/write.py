@@ -4,8 +4,6 @@ a reader never sees half a workbook."""
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -13,8 +11,9 @@ from typing import Any
 import polars as pl
 
 from hotpass.errors import UsageError
-from hotpass.fsutil import temp_path_beside
+from hotpass.fsutil import atomic_write_with
 from hotpass.refine.privacy import redact
+from hotpass.refine.xlsx import write_workbook
 
 OUTPUT_SUFFIXES = (".xlsx", ".csv", ".parquet")
 SUMMARY_COLUMNS = ["section", "item", "value"]
@@ -32,12 +31,12 @@ def write_output(path: Path, refined: pl.DataFrame, issues: pl.DataFrame,
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         summary_frame = pl.DataFrame(summary, schema=dict.fromkeys(SUMMARY_COLUMNS, pl.String))
-        _atomically(path, lambda tmp: _write_xlsx(tmp, [("refined", refined), ("issues", issues),
-                                                         ("summary", summary_frame)]))
+        atomic_write_with(path, partial(write_workbook, sheets=[
+            ("refined", refined), ("issues", issues), ("summary", summary_frame)]))
         return [path]
     issues_path = path.with_name(f"{path.stem}-issues{path.suffix}")
     for frame, target in ((refined, path), (issues, issues_path)):
-        _atomically(target, partial(_write_table, frame, suffix))
+        atomic_write_with(target, partial(_write_table, frame, suffix))
     return [path, issues_path]
 
 
@@ -47,19 +46,3 @@ def _write_table(frame: pl.DataFrame, suffix: str, path: Path) -> None:
             {True: "True", False: "False"}, return_dtype=pl.String)).write_csv(path)
     else:
         frame.write_parquet(path)
-
-
-def _write_xlsx(path: Path, sheets: list[tuple[str, pl.DataFrame]]) -> None:
-    from hotpass.refine.xlsx import write_workbook
-
-    write_workbook(path, sheets)
-
-
-def _atomically(path: Path, write: Callable[[Path], None]) -> None:
-    tmp = temp_path_beside(path)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
