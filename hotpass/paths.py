@@ -12,6 +12,7 @@ MANIFEST_DIR = PROJECT_ROOT / "prefect"
 PROFILE_DIR = PACKAGE_DIR / "profiles"
 DEFAULT_HOME = Path(".hotpass")
 DEFAULT_MANIFEST_DIR = Path("prefect")  # the project's manifests, from the working directory
+DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")  # where `deploy --no-upload` writes payloads
 
 
 def schema_path(name: str) -> Path:

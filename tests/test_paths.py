@@ -17,13 +17,11 @@ def test_the_default_home_is_relative_to_the_working_directory() -> None:
 def test_modules_default_to_the_one_home() -> None:
     from hotpass.commands import server as server_command
     from hotpass.deploy.cache import DEFAULT_CACHE_DIR
-    from hotpass.prefect_local.client import DEFAULT_HOME
     from hotpass.rehearse import RehearsalRequest
     from hotpass.tasks import rehearse as rehearse_tasks
     from hotpass.tasks import server as server_tasks
     from hotpass.tasks import worker as worker_tasks
 
-    assert DEFAULT_HOME is paths.DEFAULT_HOME
     assert server_command.DEFAULT_HOME is paths.DEFAULT_HOME
     assert DEFAULT_CACHE_DIR == paths.DEFAULT_HOME / "cache"
     assert server_tasks.collection.configuration()["server"]["home"] == ".hotpass"

@@ -64,10 +64,10 @@ def one_engine_thread() -> Iterator[None]:
 
 
 def _engine_with_one_thread() -> None:
-    """A pool worker's start: import the engine with one thread (the fork server does not
-    preload it, see `one_engine_thread`)."""
-    with one_engine_thread():
-        import hotpass.refine.steps  # noqa: F401, PLC0415
+    """A pool worker's start: one thread for every run it will take, set before it imports
+    the engine (the fork server does not preload it, see `one_engine_thread`)."""
+    os.environ[ENGINE_THREADS] = "1"  # this process exists for the pool's runs
+    import hotpass.refine.steps  # noqa: F401, PLC0415
 
 
 def _pool_context() -> multiprocessing.context.BaseContext:

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from hotpass.commands._render import emit, table
-from hotpass.deploy.service import DEFAULT_OUTPUT_DIR
-from hotpass.paths import DEFAULT_MANIFEST_DIR
+from hotpass.paths import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
 
 EXAMPLES = """examples:
   hotpass deploy --dry-run --no-upload        validate and build every manifest, write nothing

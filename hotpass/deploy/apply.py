@@ -20,8 +20,8 @@ from hotpass.deploy.plan import COMPARED_FIELDS, DeployPlan, Desired, PlanRow
 
 POOL_TYPE = "process"
 # changed-field name → the PATCH body keys it carries (schedules go through their own endpoints)
-PATCH_KEYS: dict[str, tuple[str, ...]] = {
-    label: (key,) for label, key in COMPARED_FIELDS if label != "schedules"}
+PATCH_KEYS: dict[str, tuple[str, ...]] = {label: (key,) for label, key in COMPARED_FIELDS}
+PATCH_KEYS["schedules"] = ()
 # the server resolves a queue name within the pool sent beside it: always send both
 PATCH_KEYS["work_pool"] = PATCH_KEYS["work_queue"] = ("work_pool_name", "work_queue_name")
 
@@ -72,7 +72,7 @@ def _create(client: Any, desired: Desired, flow_ids: dict[str, UUID]) -> PlanRow
 def _update(client: Any, row: PlanRow, desired: Desired, current: dict[str, Any]) -> None:
     deployment_id = UUID(str(current["id"]))
     body = {key: desired.payload.get(key) for name in row.changed_fields
-            if name != "schedules" for key in PATCH_KEYS[name]}
+            for key in PATCH_KEYS[name]}
     if body:
         client.request("PATCH", "/deployments/{id}", path_params={"id": deployment_id},
                        json=body)

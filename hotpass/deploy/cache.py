@@ -95,16 +95,14 @@ class DesiredCache:
             _log.debug("deploy cache not written: %s", exc)
 
 
-def open_cache(directory: Path, selection: dict[str, Any], *,
-               cache_dir: Path | None = None) -> DesiredCache | None:
-    """The cache slot for this set and selection (under `cache_dir`, default
-    DEFAULT_CACHE_DIR), or None when the inputs cannot be keyed."""
+def open_cache(directory: Path, selection: dict[str, Any]) -> DesiredCache | None:
+    """The cache slot for this set and selection (under DEFAULT_CACHE_DIR), or None when the
+    inputs cannot be keyed."""
     key = inputs_key(directory, selection)
     if key is None:
         return None
     slot = _digest(json.dumps([str(directory.resolve()), selection], sort_keys=True))[:16]
-    folder = cache_dir if cache_dir is not None else DEFAULT_CACHE_DIR
-    return DesiredCache(directory, selection, folder / f"deploy-{slot}.json", key)
+    return DesiredCache(directory, selection, DEFAULT_CACHE_DIR / f"deploy-{slot}.json", key)
 
 
 def inputs_key(directory: Path, selection: dict[str, Any]) -> str | None:

@@ -84,7 +84,7 @@ def start_prefetch(explicit_url: str | None, memo_dir: Path | None = None,
         known, configured = recall_configured_url(memo_dir)
     if configured:
         return ManagedPrefetch(configured, settled=True, names=names)
-    from hotpass.prefect_local.client import DEFAULT_HOME
+    from hotpass.paths import DEFAULT_HOME
     from hotpass.prefect_local.server import running_server
 
     local = running_server(DEFAULT_HOME)

@@ -10,9 +10,7 @@ from hotpass.errors import EXIT_OK, UsageError
 from hotpass.fsutil import atomic_write_json
 from hotpass.manifests.overrides import apply_overrides
 from hotpass.manifests.spec import DeploymentSpec
-from hotpass.paths import DEFAULT_MANIFEST_DIR
-
-DEFAULT_OUTPUT_DIR = Path("dist/offline/prefect")
+from hotpass.paths import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
 
 
 @dataclass(frozen=True)

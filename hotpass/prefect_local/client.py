@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from hotpass.bundles.masking import mask_url
 from hotpass.errors import HotpassError, PrefectUnavailable
-from hotpass.paths import DEFAULT_HOME as DEFAULT_HOME  # re-exported for callers
+from hotpass.paths import DEFAULT_HOME
 
 if TYPE_CHECKING:
     from prefect.client.orchestration import SyncPrefectClient

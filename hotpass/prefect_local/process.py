@@ -170,3 +170,14 @@ def wait_started(what: str, log_path: Path, *, exited: Callable[[], int | None],
         time.sleep(0.5)
     raise PrefectUnavailable(f"{what} was not ready after {timeout:.0f}s (log {log_path})",
                              hint=hints[1])
+
+
+def pidfd(pid: int | None) -> int | None:
+    """A descriptor that becomes readable once `pid` exits (not fooled by a reused pid), or
+    None when there is no pid or the system offers none (then callers poll)."""
+    if pid is None:
+        return None
+    try:
+        return os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        return None

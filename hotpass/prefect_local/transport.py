@@ -64,7 +64,8 @@ def install_quick_retries() -> None:
         def __init__(self: Any, *args: Any, _original: Any = original, _wrapper: Any = wrapper,
                      **kwargs: Any) -> None:
             _original(self, *args, **kwargs)
-            self._transport = _wrapper(self._transport)
+            if not isinstance(self._transport, QuickRetryTransport | QuickRetryAsyncTransport):
+                self._transport = _wrapper(self._transport)  # hotpass's own clients have one
 
         cls.__init__ = __init__  # type: ignore[method-assign]
         setattr(cls, _INSTALLED, True)

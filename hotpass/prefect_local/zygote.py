@@ -36,7 +36,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from hotpass.prefect_local.engine_start import HEADER, MAX_REQUEST
-from hotpass.prefect_local.process import is_our_process
+from hotpass.prefect_local.process import is_our_process, pidfd
 from hotpass.prefect_local.worker import WORKER_MARKER
 from hotpass.prefect_local.zygote_supervisor import supervise
 
@@ -45,8 +45,9 @@ DEFAULT_PRELOAD = ("prefect.flow_engine", "prefect._internal.metrics",
 OWNER_CHECK_S = 2.0  # only where pidfd_open is unavailable
 RECEIVE_TIMEOUT_S = 10.0
 # Read once at start-up and fixed for the interpreter's life: a request with other values runs
-# in a new interpreter (logging is configured when Prefect is imported).
-FIXED_PREFIXES = ("PYTHON", "PREFECT_LOGGING_")
+# in a new interpreter (logging is configured when Prefect is imported, polars sizes its thread
+# pool when it is imported).
+FIXED_PREFIXES = ("PYTHON", "PREFECT_LOGGING_", "POLARS_")
 
 
 @dataclass
@@ -90,7 +91,8 @@ def changed(stamps: dict[str, int]) -> bool:
 
 
 def compatible(request: Request) -> bool:
-    """Same interpreter and the same start-up variables (PYTHONPATH, PREFECT_LOGGING_*, ...):
+    """Same interpreter and the same start-up variables (PYTHONPATH, PREFECT_LOGGING_*,
+    POLARS_MAX_THREADS, ...):
     a forked process keeps this interpreter's import paths, flags and logging set-up."""
     def fixed(env: Mapping[str, str]) -> dict[str, str]:
         return {k: v for k, v in env.items() if k.startswith(FIXED_PREFIXES)}
@@ -133,7 +135,7 @@ def serve(listener: socket.socket, stamps: dict[str, int], owner: int | None) ->
     """Accept requests until the `owner` process (the worker) is gone; returns only in a forked
     flow-run process, with its request."""
     signal.signal(signal.SIGCHLD, _reap)
-    owner_exit = _pidfd(owner)
+    owner_exit = pidfd(owner)
     while True:
         watched = [listener.fileno()] + ([owner_exit] if owner_exit is not None else [])
         ready, _, _ = select.select(watched, [], [],
@@ -174,17 +176,6 @@ def _accept(listener: socket.socket, stamps: dict[str, int]) -> Request | None:
     for fd in request.fds:
         os.close(fd)
     return None
-
-
-def _pidfd(pid: int | None) -> int | None:
-    """A descriptor readable once `pid` exits (not fooled by a reused pid), if the system
-    offers one."""
-    if pid is None:
-        return None
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
 
 
 def _reap(_signum: int, _frame: object) -> None:

@@ -14,6 +14,7 @@ import time
 from collections.abc import Callable
 
 from hotpass.prefect_local.engine_start import FORWARDED
+from hotpass.prefect_local.process import pidfd
 
 STOP_GRACE_S = 2.0  # a vanished client was SIGKILLed (its SIGTERM was already passed on)
 POLL_S = 0.2  # only where pidfd_open is unavailable
@@ -48,20 +49,12 @@ def supervise(conn: socket.socket, fds: list[int], say: Callable[[str], None],
 
 
 def _watch(conn: socket.socket, pid: int) -> int:
-    exited = _exit_watcher(pid)
+    exited = pidfd(pid)  # None: _relay polls
     try:
         conn.sendall(f"P {pid}\n".encode())
     except OSError:
         return _stop(pid, exited)
     return _relay(conn, pid, exited)
-
-
-def _exit_watcher(pid: int) -> int | None:
-    """A pidfd that becomes readable when `pid` exits, or None (then `_relay` polls)."""
-    try:
-        return os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        return None
 
 
 def _relay(conn: socket.socket, pid: int, exited: int | None) -> int:

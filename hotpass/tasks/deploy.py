@@ -9,8 +9,7 @@ from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
-from hotpass.deploy.service import DEFAULT_OUTPUT_DIR
-from hotpass.paths import DEFAULT_MANIFEST_DIR
+from hotpass.paths import DEFAULT_MANIFEST_DIR, DEFAULT_OUTPUT_DIR
 from hotpass.tasks._boundary import reports_errors
 
 FLAG_HELP = {

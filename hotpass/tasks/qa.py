@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from invoke.collection import Collection
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
+from hotpass.paths import DEFAULT_MANIFEST_DIR
 from hotpass.tasks._boundary import reports_errors
+
+if TYPE_CHECKING:
+    from hotpass.qa.runner import QaRequest
 
 HELP = {
     "manifest_dir": "manifest set (default qa.manifest_dir = prefect)",
@@ -24,22 +28,20 @@ HELP = {
 }
 
 
-def _qa(c: Context, suites: tuple[str, ...], as_json: bool, **given: str | None) -> None:
-    """Run `suites` with the options the task exposes (`given`; None → the `qa` config
-    default). A task that does not expose `data_docs` writes no data docs."""
+def _qa(request: QaRequest, as_json: bool) -> None:
     from hotpass.commands._render import emit
     from hotpass.commands.qa import render
-    from hotpass.qa.runner import QaRequest, run_qa
+    from hotpass.qa.runner import run_qa
 
-    conf = c.config.qa
-    values = {k: (v if v is not None else conf[k]) for k, v in given.items()}
-    fields: dict[str, Any] = {k: v if k == "profile" or v is None else Path(v)
-                              for k, v in values.items()}
-    fields.setdefault("data_docs", None)
-    report = run_qa(QaRequest(suites=suites, **fields))
+    report = run_qa(request)
     emit(as_json, report.to_json(), render(report))
     if report.exit_code:
         raise Exit(code=report.exit_code)
+
+
+def _path(c: Context, name: str, given: str | None) -> Path:
+    """The option as given, else the `qa` config default."""
+    return Path(given if given is not None else c.config.qa[name])
 
 
 @task(name="all", help=HELP)
@@ -48,10 +50,12 @@ def all_(c: Context, manifest_dir: str | None = None, profile: str | None = None
          input: str | None = None, output: str | None = None, data_docs: str | None = None,
          json: bool = False) -> None:
     """Every QA suite: manifests, profiles, data, archives (= `hotpass qa all`)."""
-    from hotpass.qa.runner import SUITES
+    from hotpass.qa.runner import SUITES, QaRequest
 
-    _qa(c, SUITES, json, manifest_dir=manifest_dir, profile=profile, input=input,
-        output=output, data_docs=data_docs)
+    _qa(QaRequest(suites=SUITES, manifest_dir=_path(c, "manifest_dir", manifest_dir),
+                  profile=profile if profile is not None else c.config.qa.profile,
+                  input=_path(c, "input", input), output=_path(c, "output", output),
+                  data_docs=_path(c, "data_docs", data_docs)), json)
 
 
 @task(help={k: HELP[k] for k in ("manifest_dir", "output", "json")})
@@ -59,7 +63,10 @@ def all_(c: Context, manifest_dir: str | None = None, profile: str | None = None
 def manifests(c: Context, manifest_dir: str | None = None, output: str | None = None,
               json: bool = False) -> None:
     """Manifests valid (with overlays) and stating incremental and backfill explicitly."""
-    _qa(c, ("manifests",), json, manifest_dir=manifest_dir, output=output)
+    from hotpass.qa.runner import QaRequest
+
+    _qa(QaRequest(suites=("manifests",), manifest_dir=_path(c, "manifest_dir", manifest_dir),
+                  output=_path(c, "output", output), data_docs=None), json)
 
 
 @task
@@ -78,5 +85,6 @@ def test(c: Context, args: str = "") -> None:
 
 
 collection = Collection("qa", all_, manifests, lint, test)
-collection.configure({"qa": {"manifest_dir": "prefect", "profile": None, "input": "data",
-                             "output": "dist/qa-report.json", "data_docs": "dist/data-docs"}})
+collection.configure({"qa": {"manifest_dir": str(DEFAULT_MANIFEST_DIR), "profile": None,
+                             "input": "data", "output": "dist/qa-report.json",
+                             "data_docs": "dist/data-docs"}})

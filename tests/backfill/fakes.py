@@ -29,3 +29,17 @@ def copy_run(spec: RunSpec) -> RunOutcome:
                       started_at=started, finished_at=utc_now(), seconds=0.05,
                       executor="local", records_in=len(texts), records_out=len(texts),
                       rejected=0)
+
+
+def threads_run(spec: RunSpec) -> RunOutcome:
+    """Write the run's thread budget and polars' thread count (the engine imported here, as a
+    refinement would) into the output, instead of refining."""
+    import polars
+
+    from hotpass.refine.threads import thread_budget
+
+    Path(spec.output_path).parent.mkdir(parents=True, exist_ok=True)
+    Path(spec.output_path).write_text(f"{thread_budget()} {polars.thread_pool_size()}")
+    now = utc_now()
+    return RunOutcome(run_date=spec.run_date, version=spec.version, status="completed",
+                      started_at=now, finished_at=now, seconds=0.0, executor="local")

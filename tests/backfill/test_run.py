@@ -16,7 +16,7 @@ from hotpass.backfill.run import BackfillEvent, run_backfill
 from hotpass.backfill.state import load_state, save_state
 from hotpass.backfill.window import RunKey
 from hotpass.errors import UsageError
-from tests.backfill.fakes import copy_run
+from tests.backfill.fakes import copy_run, threads_run
 from tests.backfill.zips import good_zip, zip_with_entry
 
 SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "schemas" /
@@ -239,3 +239,15 @@ def test_a_state_saved_between_the_read_and_the_lock_is_read_again(
     result = run_backfill(request, run_one=copy_run)
     assert result.ran == [] and result.runs[0].status == "completed"
     assert _calls(tmp_path) == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 2])
+def test_each_local_run_refines_on_one_thread(tmp_path: Path, concurrency: int) -> None:
+    _archives(tmp_path / "archive", 2)
+    result = run_backfill(_request(tmp_path, end_date=date(2024, 3, 2), concurrency=concurrency),
+                          run_one=threads_run)
+    budgets = {Path(r.output_path).read_text().split()[0] for r in result.runs}
+    assert budgets == {"1"}  # and the engine too, in a pool worker that imported it itself
+    if concurrency == 2:
+        assert {Path(r.output_path).read_text() for r in result.runs} == {"1 1"}
+    assert "POLARS_MAX_THREADS" not in os.environ or os.environ["POLARS_MAX_THREADS"] != "1"

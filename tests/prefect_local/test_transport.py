@@ -73,6 +73,10 @@ async_client, sync_client = get_client(), get_client(sync_client=True)
 assert type(async_client._client._transport) is QuickRetryAsyncTransport, async_client._client
 assert type(async_client._client._transport._inner) is not QuickRetryAsyncTransport
 assert type(sync_client._client._transport) is QuickRetryTransport, sync_client._client
+from prefect.client.orchestration import SyncPrefectClient
+from hotpass.prefect_local.transport import quick_retry_settings
+own = SyncPrefectClient("http://127.0.0.1:9/api", httpx_settings=quick_retry_settings())
+assert type(own._client._transport._inner) is not QuickRetryTransport  # not wrapped twice
 print("ok")
 """
 

@@ -166,12 +166,13 @@ def test_bad_connections_are_refused_and_the_server_keeps_serving(
     assert engine_server.log_text().count("refused a connection") == 2
 
 
-@pytest.mark.parametrize("variable", ["PYTHONHASHSEED", "PREFECT_LOGGING_LEVEL"])
+@pytest.mark.parametrize("variable", ["PYTHONHASHSEED", "PREFECT_LOGGING_LEVEL",
+                                      "POLARS_MAX_THREADS"])
 def test_other_start_up_variables_are_declined_and_the_client_runs_the_engine_itself(
         engine_server: EngineServer, tmp_path: Path, variable: str) -> None:
     client = engine_server.client("not-a-flow-run-id", cwd=tmp_path,
-                                  extra_env={variable: "7" if variable.startswith("PYTHON")
-                                             else "DEBUG"})
+                                  extra_env={variable: "DEBUG" if variable.startswith("PREFECT")
+                                             else "7"})
     output, _ = client.communicate(timeout=120)
 
     assert client.returncode == 1
